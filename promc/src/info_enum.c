@@ -1,0 +1,75 @@
+/* info_enum.c -- info metrics (name_info{...} 1) and enums (OpenMetrics statesets).
+ *
+ * An info metric with label names keeps one child: setting new values replaces it. An enum
+ * child stores the index of its current state in u.gauge_bits.
+ */
+#include "promc_internal.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+promc_info *promc_info_new(promc_registry *reg, const char *name, const char *help,
+                           const char *const *labels) {
+    promc_spec spec = {.type = PROMC_INFO, .name = name, .help = help, .labels = labels};
+    return (promc_info *)promc__register(reg, &spec);
+}
+
+int promc_info_set(promc_info *i, const char *const *values) {
+    promc_child *c = (promc_child *)i;
+    if (!c)
+        return promc__seterr(PROMC_EINVAL, "info_set: no metric");
+    promc_family *f = c->family;
+    if (f->nlabels == 0)
+        return 0; /* nothing to set: exported as name_info 1 */
+    /* Look the new child up first, so a scrape always sees one set of values or the other. */
+    promc_child *next = promc__child_get(f, values);
+    if (!next)
+        return promc_last_error();
+    const char *old[PROMC_MAX_LABELS];
+    PROMC_FOREACH_CHILD(f, child) {
+        if (child == next)
+            continue;
+        promc__child_values(f, child, old);
+        promc_remove(f->self, old);
+    }
+    return 0;
+}
+
+promc_enum *promc_enum_new(promc_registry *reg, const char *name, const char *help,
+                           const char *const *labels, const char *const *states) {
+    promc_spec spec = {
+        .type = PROMC_STATESET, .name = name, .help = help, .labels = labels, .states = states};
+    return (promc_enum *)promc__register(reg, &spec);
+}
+
+promc_enum *promc_enum_labelsv(promc_enum *e, const char *const *values) {
+    return (promc_enum *)promc__labels((promc_child *)e, PROMC_STATESET, values);
+}
+
+promc_enum *promc_enum_labels(promc_enum *e, ...) {
+    va_list ap;
+    va_start(ap, e);
+    promc_child *child = promc__labels_va((promc_child *)e, PROMC_STATESET, ap);
+    va_end(ap);
+    return (promc_enum *)child;
+}
+
+int promc_enum_set(promc_enum *e, size_t state) {
+    promc_child *c = (promc_child *)e;
+    if (!c || c->is_parent)
+        return promc__seterr(PROMC_ESTATE, "enum_set: labelled parent or NULL; use labels()");
+    if (state >= c->family->nstates)
+        return promc__seterr(PROMC_EINVAL, "%s: no state %zu", c->family->name, state);
+    atomic_store_explicit(&c->u.gauge_bits, state, memory_order_relaxed);
+    return 0;
+}
+
+int promc_enum_set_name(promc_enum *e, const char *state) {
+    promc_child *c = (promc_child *)e;
+    if (!c || !state)
+        return promc__seterr(PROMC_EINVAL, "enum_set_name: no metric or state");
+    for (size_t i = 0; i < c->family->nstates; i++)
+        if (strcmp(c->family->states[i], state) == 0)
+            return promc_enum_set(e, i);
+    return promc__seterr(PROMC_EINVAL, "%s: no state \"%s\"", c->family->name, state);
+}

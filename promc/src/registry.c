@@ -1,0 +1,402 @@
+/* registry.c -- registries and get-or-create registration of metric families.
+ *
+ * Registering checks the name and label names against the exposition spec, then either returns
+ * the family already registered under that name (when type, help, unit, labels and layout are
+ * identical) or fails with PROMC_EEXIST, or adds a new family. A family's series names (for a
+ * histogram foo: foo_bucket, foo_count, foo_sum, foo_created) may not collide with another
+ * family's.
+ */
+#include "promc_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static pthread_once_t default_once = PTHREAD_ONCE_INIT;
+static promc_registry *default_registry;
+
+static void make_default(void) {
+    default_registry = promc_registry_new();
+}
+
+promc_registry *promc_registry_default(void) {
+    pthread_once(&default_once, make_default);
+    return default_registry;
+}
+
+promc_registry *promc_registry_new(void) {
+    promc_registry *reg = calloc(1, sizeof *reg);
+    if (!reg) {
+        promc__seterr(PROMC_ENOMEM, "out of memory for a registry");
+        return NULL;
+    }
+    pthread_mutex_init(&reg->lock, NULL);
+    return reg;
+}
+
+static void family_destroy(promc_family *f) {
+    promc__family_free(f);
+    free(f->name);
+    free(f->help);
+    free(f->unit);
+    for (size_t i = 0; i < f->nlabels; i++)
+        free(f->label_names[i]);
+    free(f->label_names);
+    free(f->buckets);
+    free(f->quantiles);
+    for (size_t i = 0; i < f->nstates; i++)
+        free(f->states[i]);
+    free(f->states);
+    free(f);
+}
+
+void promc_registry_free(promc_registry *reg) {
+    if (!reg || reg == default_registry)
+        return;
+    for (size_t i = 0; i < reg->nfamilies; i++)
+        family_destroy(reg->families[i]);
+    for (size_t i = 0; i < reg->ndead; i++)
+        family_destroy(reg->dead[i]);
+    free(reg->families);
+    free(reg->dead);
+    promc__collectors_free(reg);
+    pthread_mutex_destroy(&reg->lock);
+    free(reg);
+}
+
+static promc_family *find_family(promc_registry *reg, const char *name) {
+    for (size_t i = 0; i < reg->nfamilies; i++)
+        if (strcmp(reg->families[i]->name, name) == 0)
+            return reg->families[i];
+    return NULL;
+}
+
+/* Does name (as a user would write it: "hello_total") name family f ("hello")? */
+static bool user_name_matches(const promc_family *f, const char *name) {
+    size_t n = strlen(f->name);
+    if (strncmp(f->name, name, n) != 0)
+        return false;
+    const char *rest = name + n;
+    return !*rest || (f->type == PROMC_COUNTER && strcmp(rest, "_total") == 0) ||
+           (f->type == PROMC_INFO && strcmp(rest, "_info") == 0);
+}
+
+int promc_registry_unregister(promc_registry *reg, const char *name) {
+    if (!reg)
+        reg = promc_registry_default();
+    if (!name)
+        return promc__seterr(PROMC_EINVAL, "unregister: no name");
+    pthread_mutex_lock(&reg->lock);
+    int rc = promc__seterr(PROMC_ENOTFOUND, "no metric named %s", name);
+    for (size_t i = 0; i < reg->nfamilies; i++) {
+        promc_family *f = reg->families[i];
+        if (!user_name_matches(f, name))
+            continue;
+        promc_family **dead = realloc(reg->dead, (reg->ndead + 1) * sizeof *dead);
+        if (!dead) {
+            rc = promc__seterr(PROMC_ENOMEM, "out of memory");
+            break;
+        }
+        reg->dead = dead;
+        reg->dead[reg->ndead++] = f;
+        f->unregistered = true;
+        memmove(&reg->families[i], &reg->families[i + 1],
+                (reg->nfamilies - i - 1) * sizeof reg->families[0]);
+        reg->nfamilies--;
+        rc = 0;
+        break;
+    }
+    pthread_mutex_unlock(&reg->lock);
+    return rc;
+}
+
+/* ---- Names a family puts on the wire ----------------------------------------------------- */
+
+static bool ends_with(const char *s, const char *suffix) {
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* The series names of a family, for collision checks; returns how many were written. */
+static size_t series_names(const promc_family *f, char out[6][PROMC_NAME_MAX + 16]) {
+    static const char *const hist[] = {"", "_bucket", "_count", "_sum", "_created", NULL};
+    static const char *const summ[] = {"", "_count", "_sum", "_created", NULL};
+    static const char *const ctr[] = {"", "_total", "_created", NULL};
+    static const char *const info[] = {"", "_info", NULL};
+    static const char *const plain[] = {"", NULL};
+    const char *const *suffixes = plain;
+    switch (f->type) {
+    case PROMC_COUNTER:
+        suffixes = ctr;
+        break;
+    case PROMC_HISTOGRAM:
+        suffixes = hist;
+        break;
+    case PROMC_SUMMARY:
+        suffixes = summ;
+        break;
+    case PROMC_INFO:
+        suffixes = info;
+        break;
+    default:
+        break;
+    }
+    size_t n = 0;
+    for (; suffixes[n]; n++) {
+        strcpy(out[n], f->name);
+        strcat(out[n], suffixes[n]);
+    }
+    return n;
+}
+
+static bool families_collide(const promc_family *a, const promc_family *b) {
+    char an[6][PROMC_NAME_MAX + 16], bn[6][PROMC_NAME_MAX + 16];
+    size_t na = series_names(a, an), nb = series_names(b, bn);
+    for (size_t i = 0; i < na; i++)
+        for (size_t j = 0; j < nb; j++)
+            if (strcmp(an[i], bn[j]) == 0)
+                return true;
+    return false;
+}
+
+/* ---- Validation of a new family ---------------------------------------------------------- */
+
+static int validate_labels(const promc_spec *spec) {
+    size_t n = 0;
+    for (; spec->labels && spec->labels[n]; n++) {
+        const char *l = spec->labels[n];
+        if (n == PROMC_MAX_LABELS)
+            return promc__seterr(PROMC_EINVAL, "%s: more than %d labels", spec->name,
+                                 PROMC_MAX_LABELS);
+        if (!promc__valid_label_name(l))
+            return promc__seterr(PROMC_EINVAL, "%s: invalid label name \"%s\"", spec->name, l);
+        if (spec->type == PROMC_HISTOGRAM && strcmp(l, "le") == 0)
+            return promc__seterr(PROMC_EINVAL, "%s: label \"le\" is reserved for buckets",
+                                 spec->name);
+        if (spec->type == PROMC_SUMMARY && strcmp(l, "quantile") == 0)
+            return promc__seterr(PROMC_EINVAL, "%s: label \"quantile\" is reserved for summaries",
+                                 spec->name);
+        if (spec->type == PROMC_STATESET && strcmp(l, spec->name) == 0)
+            return promc__seterr(PROMC_EINVAL, "%s: label named as the enum itself", spec->name);
+        for (size_t j = 0; j < n; j++)
+            if (strcmp(spec->labels[j], l) == 0)
+                return promc__seterr(PROMC_EINVAL, "%s: duplicate label \"%s\"", spec->name, l);
+    }
+    return 0;
+}
+
+static int validate_layout(const promc_spec *spec) {
+    for (size_t i = 0; i < spec->nbuckets; i++) {
+        double b = spec->buckets[i];
+        if (b != b || (i > 0 && !(b > spec->buckets[i - 1])))
+            return promc__seterr(PROMC_EINVAL, "%s: buckets must be strictly increasing",
+                                 spec->name);
+    }
+    if (spec->nbuckets > PROMC_MAX_BUCKETS)
+        return promc__seterr(PROMC_EINVAL, "%s: more than %d buckets", spec->name,
+                             PROMC_MAX_BUCKETS);
+    if (spec->nquantiles > PROMC_MAX_QUANTILES)
+        return promc__seterr(PROMC_EINVAL, "%s: more than %d quantiles", spec->name,
+                             PROMC_MAX_QUANTILES);
+    for (size_t i = 0; i < spec->nquantiles; i++) {
+        const promc_quantile *q = &spec->quantiles[i];
+        if (!(q->quantile >= 0 && q->quantile <= 1) || !(q->error >= 0 && q->error < 1))
+            return promc__seterr(PROMC_EINVAL, "%s: quantile %g/%g out of [0,1]", spec->name,
+                                 q->quantile, q->error);
+        if (i > 0 && !(q->quantile > spec->quantiles[i - 1].quantile))
+            return promc__seterr(PROMC_EINVAL, "%s: quantiles must be increasing", spec->name);
+    }
+    if (spec->type == PROMC_STATESET) {
+        if (!spec->states || !spec->states[0])
+            return promc__seterr(PROMC_EINVAL, "%s: an enum needs at least one state", spec->name);
+        for (size_t i = 0; spec->states[i]; i++) {
+            if (!promc__valid_utf8(spec->states[i], strlen(spec->states[i])))
+                return promc__seterr(PROMC_EINVAL, "%s: state is not valid UTF-8", spec->name);
+            for (size_t j = 0; j < i; j++)
+                if (strcmp(spec->states[i], spec->states[j]) == 0)
+                    return promc__seterr(PROMC_EINVAL, "%s: duplicate state \"%s\"", spec->name,
+                                         spec->states[i]);
+        }
+    }
+    return 0;
+}
+
+/* The family name client_python keeps: counters lose "_total", info metrics "_info". */
+static int family_name(const promc_spec *spec, char *out) {
+    if (!spec->name || !promc__valid_metric_name(spec->name))
+        return promc__seterr(PROMC_EINVAL, "invalid metric name \"%s\"",
+                             spec->name ? spec->name : "(null)");
+    size_t len = strlen(spec->name);
+    if (len > PROMC_NAME_MAX)
+        return promc__seterr(PROMC_EINVAL, "metric name longer than %d bytes", PROMC_NAME_MAX);
+    if (spec->name[0] == '_' && spec->name[1] == '_')
+        return promc__seterr(PROMC_EINVAL, "%s: names starting with __ are reserved", spec->name);
+    memcpy(out, spec->name, len + 1);
+    if (spec->type == PROMC_COUNTER && ends_with(out, "_total"))
+        out[len - 6] = '\0';
+    else if (spec->type == PROMC_INFO && ends_with(out, "_info"))
+        out[len - 5] = '\0';
+    if (!*out)
+        return promc__seterr(PROMC_EINVAL, "invalid metric name \"%s\"", spec->name);
+    return 0;
+}
+
+/* ---- Same or conflicting ----------------------------------------------------------------- */
+
+static bool same_strings(char **a, size_t na, const char *const *b) {
+    size_t nb = 0;
+    while (b && b[nb])
+        nb++;
+    if (na != nb)
+        return false;
+    for (size_t i = 0; i < na; i++)
+        if (strcmp(a[i], b[i]) != 0)
+            return false;
+    return true;
+}
+
+static bool same_family(const promc_family *f, const promc_spec *spec) {
+    if (f->type != spec->type || strcmp(f->help, spec->help ? spec->help : "") != 0)
+        return false;
+    if (!same_strings(f->label_names, f->nlabels, spec->labels))
+        return false;
+    if (f->nbuckets != spec->nbuckets || f->nquantiles != spec->nquantiles)
+        return false;
+    for (size_t i = 0; i < f->nbuckets; i++)
+        if (f->buckets[i] != spec->buckets[i])
+            return false;
+    for (size_t i = 0; i < f->nquantiles; i++)
+        if (f->quantiles[i].quantile != spec->quantiles[i].quantile ||
+            f->quantiles[i].error != spec->quantiles[i].error)
+            return false;
+    if (spec->type == PROMC_SUMMARY &&
+        (f->max_age != spec->max_age || f->age_buckets != spec->age_buckets))
+        return false;
+    return spec->type != PROMC_STATESET || same_strings(f->states, f->nstates, spec->states);
+}
+
+/* ---- Building a family ------------------------------------------------------------------- */
+
+static char **copy_strings(const char *const *src, size_t *n) {
+    *n = 0;
+    while (src && src[*n])
+        (*n)++;
+    char **out = calloc(*n ? *n : 1, sizeof *out);
+    for (size_t i = 0; out && i < *n; i++)
+        if (!(out[i] = strdup(src[i]))) {
+            while (i--)
+                free(out[i]);
+            free(out);
+            return NULL;
+        }
+    return out;
+}
+
+static promc_family *family_build(promc_registry *reg, const promc_spec *spec, const char *name) {
+    promc_family *f = calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
+    f->registry = reg;
+    f->type = spec->type;
+    f->name = strdup(name);
+    f->help = strdup(spec->help ? spec->help : "");
+    f->label_names = copy_strings(spec->labels, &f->nlabels);
+    f->states = copy_strings(spec->states, &f->nstates);
+    f->nbuckets = spec->nbuckets;
+    f->buckets = malloc((f->nbuckets ? f->nbuckets : 1) * sizeof *f->buckets);
+    f->nquantiles = spec->nquantiles;
+    f->quantiles = malloc((f->nquantiles ? f->nquantiles : 1) * sizeof *f->quantiles);
+    f->max_age = spec->max_age;
+    f->age_buckets = spec->age_buckets;
+    bool ok = f->name && f->help && f->label_names && f->states && f->buckets && f->quantiles;
+    if (ok) {
+        if (f->nbuckets)
+            memcpy(f->buckets, spec->buckets, f->nbuckets * sizeof *f->buckets);
+        if (f->nquantiles)
+            memcpy(f->quantiles, spec->quantiles, f->nquantiles * sizeof *f->quantiles);
+        ok = promc__family_init(f) == 0;
+    }
+    if (!ok) {
+        family_destroy(f);
+        return NULL;
+    }
+    return f;
+}
+
+static int add_family(promc_registry *reg, promc_family *f) {
+    if (reg->nfamilies == reg->cap) {
+        size_t cap = reg->cap ? reg->cap * 2 : 16;
+        promc_family **fams = realloc(reg->families, cap * sizeof *fams);
+        if (!fams)
+            return PROMC_ENOMEM;
+        reg->families = fams;
+        reg->cap = cap;
+    }
+    reg->families[reg->nfamilies++] = f;
+    return 0;
+}
+
+promc_child *promc__register(promc_registry *reg, const promc_spec *spec) {
+    char name[PROMC_NAME_MAX + 1];
+    if (!reg)
+        reg = promc_registry_default();
+    if (!reg || family_name(spec, name) != 0 || validate_labels(spec) != 0 ||
+        validate_layout(spec) != 0)
+        return NULL;
+    if (spec->help && !promc__valid_utf8(spec->help, strlen(spec->help))) {
+        promc__seterr(PROMC_EINVAL, "%s: help is not valid UTF-8", spec->name);
+        return NULL;
+    }
+    pthread_mutex_lock(&reg->lock);
+    promc_child *result = NULL;
+    promc_family *f = find_family(reg, name);
+    if (f) {
+        if (same_family(f, spec))
+            result = f->self;
+        else
+            promc__seterr(PROMC_EEXIST,
+                          "%s: registered before with another type, help, labels "
+                          "or layout",
+                          spec->name);
+        pthread_mutex_unlock(&reg->lock);
+        return result;
+    }
+    promc_family probe = {.name = name, .type = spec->type};
+    for (size_t i = 0; i < reg->nfamilies; i++)
+        if (families_collide(&probe, reg->families[i])) {
+            promc__seterr(PROMC_EEXIST, "%s: its series names collide with metric %s", spec->name,
+                          reg->families[i]->name);
+            pthread_mutex_unlock(&reg->lock);
+            return NULL;
+        }
+    f = family_build(reg, spec, name);
+    if (f && add_family(reg, f) == 0)
+        result = f->self;
+    else {
+        if (f)
+            family_destroy(f);
+        promc__seterr(PROMC_ENOMEM, "%s: out of memory", spec->name);
+    }
+    pthread_mutex_unlock(&reg->lock);
+    return result;
+}
+
+int promc_set_unit(void *metric, const char *unit) {
+    if (!metric || !unit || !*unit)
+        return promc__seterr(PROMC_EINVAL, "promc_set_unit: no metric or unit");
+    promc_family *f = ((promc_child *)metric)->family;
+    for (const char *p = unit; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '_' || *p == ':'))
+            return promc__seterr(PROMC_EINVAL, "%s: invalid unit \"%s\"", f->name, unit);
+    size_t n = strlen(f->name), m = strlen(unit);
+    if (n < m + 1 || f->name[n - m - 1] != '_' || strcmp(f->name + n - m, unit) != 0)
+        return promc__seterr(PROMC_EINVAL, "%s: the name must end with _%s", f->name, unit);
+    pthread_mutex_lock(&f->registry->lock);
+    int rc = 0;
+    if (f->unit && strcmp(f->unit, unit) != 0)
+        rc = promc__seterr(PROMC_EEXIST, "%s: unit already set to %s", f->name, f->unit);
+    else if (!f->unit && !(f->unit = strdup(unit)))
+        rc = promc__seterr(PROMC_ENOMEM, "out of memory");
+    pthread_mutex_unlock(&f->registry->lock);
+    return rc;
+}

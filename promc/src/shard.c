@@ -1,0 +1,101 @@
+/* shard.c -- the per-thread word space behind counters and histograms.
+ *
+ * Each child owns a range of 64-bit words; each updating thread owns an arena, a private copy of
+ * the whole word space allocated one block at a time on first touch. Updates are single-writer
+ * (a relaxed load and store on the thread's own cache lines), so two threads updating the same
+ * counter never share a line. A scrape sums a word over every arena without any lock: arenas
+ * are never freed and the list of them only grows at its head.
+ *
+ * Invariants:
+ *  - an arena is written only by the thread it is attached to; arena_lock orders the hand-over
+ *    from an exiting thread to the next one, so the next owner sees every value (and readers
+ *    keep summing the arena's values whoever owns it);
+ *  - a block pointer, once published with a release store, never changes until exit;
+ *  - words are never reused, so a stale handle can only write to its own, unexported words.
+ */
+#include "promc_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+_Thread_local promc_arena *promc__tls_arena __attribute__((tls_model("initial-exec")));
+
+static pthread_mutex_t arena_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic(promc_arena *) all_arenas; /* every arena ever made, newest first */
+static promc_arena *free_arenas;          /* left by exited threads, values intact */
+static pthread_key_t exit_key;
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+
+static pthread_mutex_t words_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint32_t next_word;
+
+static void arena_detach(void *arg) {
+    promc_arena *a = arg;
+    pthread_mutex_lock(&arena_lock);
+    a->in_use = false;
+    a->next_free = free_arenas;
+    free_arenas = a;
+    pthread_mutex_unlock(&arena_lock);
+}
+
+static void make_exit_key(void) {
+    pthread_key_create(&exit_key, arena_detach);
+}
+
+promc_arena *promc__arena_attach(void) {
+    pthread_once(&exit_key_once, make_exit_key);
+    pthread_mutex_lock(&arena_lock);
+    promc_arena *a = free_arenas;
+    if (a) {
+        free_arenas = a->next_free;
+    } else if ((a = calloc(1, sizeof *a)) != NULL) {
+        a->next = atomic_load_explicit(&all_arenas, memory_order_relaxed);
+        atomic_store_explicit(&all_arenas, a, memory_order_release);
+    }
+    if (a)
+        a->in_use = true;
+    pthread_mutex_unlock(&arena_lock);
+    if (!a)
+        return NULL;
+    pthread_setspecific(exit_key, a);
+    promc__tls_arena = a;
+    return a;
+}
+
+promc_word *promc__block_alloc(promc_arena *a, uint32_t block) {
+    if (block >= PROMC_MAX_BLOCKS)
+        return NULL;
+    /* 64-byte aligned so neighbouring words of two threads never share a line */
+    promc_word *b = aligned_alloc(64, PROMC_BLOCK_WORDS * sizeof(promc_word));
+    if (!b)
+        return NULL;
+    memset(b, 0, PROMC_BLOCK_WORDS * sizeof(promc_word));
+    atomic_store_explicit(&a->blocks[block], b, memory_order_release);
+    return b;
+}
+
+uint32_t promc__words_alloc(uint32_t n) {
+    if (n == 0 || n > PROMC_BLOCK_WORDS)
+        return UINT32_MAX;
+    pthread_mutex_lock(&words_lock);
+    uint32_t first = next_word;
+    /* a child's words never straddle two blocks */
+    if (first / PROMC_BLOCK_WORDS != (first + n - 1) / PROMC_BLOCK_WORDS)
+        first = (first / PROMC_BLOCK_WORDS + 1) * PROMC_BLOCK_WORDS;
+    if ((uint64_t)first + n > (uint64_t)PROMC_MAX_BLOCKS * PROMC_BLOCK_WORDS) {
+        pthread_mutex_unlock(&words_lock);
+        return UINT32_MAX;
+    }
+    next_word = first + n;
+    pthread_mutex_unlock(&words_lock);
+    return first;
+}
+
+void promc__words_foreach(uint32_t idx, promc_words_fn fn, void *arg) {
+    for (promc_arena *a = atomic_load_explicit(&all_arenas, memory_order_acquire); a; a = a->next) {
+        promc_word *b =
+            atomic_load_explicit(&a->blocks[idx / PROMC_BLOCK_WORDS], memory_order_acquire);
+        if (b)
+            fn(&b[idx % PROMC_BLOCK_WORDS], arg);
+    }
+}
