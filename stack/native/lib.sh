@@ -15,8 +15,22 @@ PG_USER="${POSTGRES_USER:-demo}"
 PG_PASSWORD="${POSTGRES_PASSWORD:-demo}"
 PG_DB="${POSTGRES_DB:-demo}"
 WEBHOOK_PORT="${STACK_WEBHOOK_PORT:-9099}"
-PROMETHEUS_CONFIG="${STACK_PROMETHEUS_CONFIG:-$STACK_DIR/prometheus/prometheus.yml}"
-ALERTMANAGER_CONFIG="${STACK_ALERTMANAGER_CONFIG:-$STACK_DIR/alertmanager/alertmanager.yml}"
+# The configuration files of the native run; docker-compose.yml mounts these same files
+# (stack/tests/check_compose.sh compares the two lists).
+CFG_PROMETHEUS="$STACK_DIR/prometheus/prometheus.yml"
+CFG_RULES="$STACK_DIR/prometheus/rules" # rule_files of prometheus.yml are relative to it
+CFG_ALERTMANAGER="$STACK_DIR/alertmanager/alertmanager.yml"
+CFG_BLACKBOX="$STACK_DIR/blackbox/blackbox.yml"
+CFG_RABBITMQ="$STACK_DIR/rabbitmq/rabbitmq.conf"
+CFG_RABBITMQ_PLUGINS="$STACK_DIR/rabbitmq/enabled_plugins"
+CFG_WEBHOOK="$STACK_DIR/native/webhook-receiver"
+native_config_files() {
+	printf '%s\n' "$CFG_PROMETHEUS" "$CFG_RULES" "$CFG_ALERTMANAGER" "$CFG_BLACKBOX" "$CFG_RABBITMQ" \
+		"$CFG_RABBITMQ_PLUGINS" "$CFG_WEBHOOK"
+}
+# Test-only overrides (for example short scrape intervals).
+PROMETHEUS_CONFIG="${STACK_PROMETHEUS_CONFIG:-$CFG_PROMETHEUS}"
+ALERTMANAGER_CONFIG="${STACK_ALERTMANAGER_CONFIG:-$CFG_ALERTMANAGER}"
 
 # Start order; readiness is awaited in the same order once everything has been launched.
 ALL_SERVICES=(postgres rabbitmq redis node-exporter postgres-exporter redis-exporter blackbox-exporter
@@ -146,8 +160,8 @@ rmq_env() {
 	local r="$STATE/rabbitmq"
 	env HOME="$r/home" RABBITMQ_NODENAME=rabbit@localhost RABBITMQ_MNESIA_BASE="$r/mnesia" \
 		RABBITMQ_LOG_BASE="$r/log" RABBITMQ_PID_FILE="$r/pid" \
-		RABBITMQ_ENABLED_PLUGINS_FILE="$STACK_DIR/rabbitmq/enabled_plugins" \
-		RABBITMQ_CONFIG_FILE="$STACK_DIR/rabbitmq/rabbitmq.conf" \
+		RABBITMQ_ENABLED_PLUGINS_FILE="$CFG_RABBITMQ_PLUGINS" \
+		RABBITMQ_CONFIG_FILE="$CFG_RABBITMQ" \
 		RABBITMQ_ADVANCED_CONFIG_FILE="$r/advanced.config" RABBITMQ_CONF_ENV_FILE="$r/rabbitmq-env.conf" \
 		RABBITMQ_PLUGINS_EXPAND_DIR="$r/plugins-expand" ERL_EPMD_ADDRESS=127.0.0.1 \
 		RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" "$@"
@@ -211,12 +225,12 @@ start_redis-exporter() {
 }
 
 start_blackbox-exporter() {
-	spawn blackbox-exporter prometheus-blackbox-exporter --config.file="$STACK_DIR/blackbox/blackbox.yml" \
+	spawn blackbox-exporter prometheus-blackbox-exporter --config.file="$CFG_BLACKBOX" \
 		--web.listen-address=127.0.0.1:9115
 }
 
 start_webhook() {
-	spawn webhook /usr/bin/python3 "$STACK_DIR/native/webhook-receiver" --port "$WEBHOOK_PORT" \
+	spawn webhook /usr/bin/python3 "$CFG_WEBHOOK" --port "$WEBHOOK_PORT" \
 		--out "$STATE/webhook/alerts.jsonl"
 }
 
