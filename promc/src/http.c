@@ -1,0 +1,157 @@
+/* http.c -- promc_http: serving a registry over HTTP with libmicrohttpd.
+ *
+ * promc_http_handle() answers one request on any libmicrohttpd server: GET and HEAD render
+ * the registry in the format the Accept header prefers, gzipped when Accept-Encoding allows;
+ * anything else gets 405 with an Allow header. HEAD renders too, so its Content-Length is the
+ * one a GET would get. promc_http_start() wraps it in a standalone thread-pooled server that
+ * answers /metrics and /. Every request renders into its own buffer, so scrapes run
+ * concurrently without sharing anything but the registry, which is built for that.
+ */
+#include "promc_http.h"
+
+#include "gzip_internal.h"
+#include "promc_internal.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define HTTP_THREADS         4
+#define HTTP_TIMEOUT_SECONDS 30
+
+struct promc_http_server {
+    struct MHD_Daemon *daemon;
+    promc_registry *reg;
+    uint16_t port;
+};
+
+/* Queues a small fixed response. */
+static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned status, const char *text,
+                                  const char *allow) {
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+    if (allow)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+    enum MHD_Result rc = MHD_queue_response(conn, status, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
+enum MHD_Result promc_http_handle(struct MHD_Connection *conn, const char *method,
+                                  promc_registry *reg) {
+    if (!method ||
+        (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0))
+        return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "Method Not Allowed\n", "GET, HEAD");
+
+    const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+    promc_format fmt = promc_negotiate(accept);
+    char *body = NULL;
+    size_t len = 0;
+    if (promc_render(reg, fmt, &body, &len) != 0)
+        return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "rendering metrics failed\n", NULL);
+
+    bool gzipped = false;
+    const char *encoding =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+    if (promc__accepts_gzip(encoding)) {
+        char *zbody;
+        size_t zlen;
+        if (promc__gzip(body, len, &zbody, &zlen) == 0) { /* else: send it uncompressed */
+            free(body);
+            body = zbody;
+            len = zlen;
+            gzipped = true;
+        }
+    }
+
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, promc_content_type(fmt));
+    MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding");
+    if (gzipped)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+    enum MHD_Result rc = MHD_queue_response(conn, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls) {
+    (void)version;
+    (void)upload_data;
+    (void)upload_data_size;
+    (void)con_cls;
+    promc_http_server *srv = cls;
+    if (strcmp(url, "/metrics") != 0 && strcmp(url, "/") != 0)
+        return reply_text(conn, MHD_HTTP_NOT_FOUND, "Not Found: metrics are at /metrics\n", NULL);
+    return promc_http_handle(conn, method, srv->reg);
+}
+
+static struct MHD_Daemon *start_daemon(promc_http_server *srv, unsigned flags, uint16_t port,
+                                       const struct sockaddr *sa) {
+    flags |= MHD_USE_INTERNAL_POLLING_THREAD;
+    if (sa)
+        return MHD_start_daemon(flags, port, NULL, NULL, on_request, srv,
+                                MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
+                                MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_SECONDS,
+                                MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_END);
+    return MHD_start_daemon(flags, port, NULL, NULL, on_request, srv, MHD_OPTION_THREAD_POOL_SIZE,
+                            (unsigned)HTTP_THREADS, MHD_OPTION_CONNECTION_TIMEOUT,
+                            (unsigned)HTTP_TIMEOUT_SECONDS, MHD_OPTION_END);
+}
+
+promc_http_server *promc_http_start(const char *addr, uint16_t port, promc_registry *reg) {
+    promc_http_server *srv = calloc(1, sizeof *srv);
+    if (!srv) {
+        promc__seterr(PROMC_ENOMEM, "out of memory");
+        return NULL;
+    }
+    srv->reg = reg ? reg : promc_registry_default();
+    if (!addr) {
+        /* Every interface: IPv6 and IPv4 on one socket where the host has IPv6, else IPv4. */
+        srv->daemon = start_daemon(srv, MHD_USE_DUAL_STACK, port, NULL);
+        if (!srv->daemon)
+            srv->daemon = start_daemon(srv, 0, port, NULL);
+    } else {
+        struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
+        struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
+        if (inet_pton(AF_INET, addr, &sin.sin_addr) == 1) {
+            srv->daemon = start_daemon(srv, 0, port, (const struct sockaddr *)&sin);
+        } else if (inet_pton(AF_INET6, addr, &sin6.sin6_addr) == 1) {
+            srv->daemon = start_daemon(srv, MHD_USE_IPv6, port, (const struct sockaddr *)&sin6);
+        } else {
+            free(srv);
+            promc__seterr(PROMC_EINVAL, "promc_http_start: \"%s\" is not an IP address", addr);
+            return NULL;
+        }
+    }
+    if (!srv->daemon) {
+        free(srv);
+        promc__seterr(PROMC_EIO, "promc_http_start: cannot listen on %s:%u", addr ? addr : "*",
+                      (unsigned)port);
+        return NULL;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = info && info->port ? info->port : port;
+    return srv;
+}
+
+uint16_t promc_http_port(const promc_http_server *srv) {
+    return srv ? srv->port : 0;
+}
+
+void promc_http_stop(promc_http_server *srv) {
+    if (!srv)
+        return;
+    MHD_stop_daemon(srv->daemon);
+    free(srv);
+}

@@ -1,0 +1,384 @@
+/* test_http.c -- promc_http over real sockets: GET, HEAD, 405 with Allow, 404, format
+ * negotiation, gzip, the embeddable handler, and concurrent scrapes while metrics change. */
+#include "check.h"
+#include "promc.h"
+#include "promc_http.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <zlib.h>
+
+typedef struct response {
+    int status;
+    char headers[4096];
+    char *body;
+    size_t body_len;
+} response;
+
+/* Sends raw_request to 127.0.0.1:port and reads the whole answer (the request asks the server
+ * to close). Returns 0 or -1 on a socket failure. */
+static int http_raw(uint16_t port, const char *raw_request, response *r) {
+    memset(r, 0, sizeof *r);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    struct timeval tv = {.tv_sec = 10};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        close(fd);
+        return -1;
+    }
+    size_t n = strlen(raw_request);
+    if (write(fd, raw_request, n) != (ssize_t)n) {
+        close(fd);
+        return -1;
+    }
+    size_t cap = 65536, len = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (len == cap)
+            buf = realloc(buf, cap *= 2);
+        ssize_t got = read(fd, buf + len, cap - len);
+        if (got <= 0)
+            break;
+        len += (size_t)got;
+    }
+    close(fd);
+    char *end = NULL;
+    for (size_t i = 0; i + 3 < len; i++)
+        if (memcmp(buf + i, "\r\n\r\n", 4) == 0) {
+            end = buf + i;
+            break;
+        }
+    if (!end || sscanf(buf, "HTTP/1.%*d %d", &r->status) != 1) {
+        free(buf);
+        return -1;
+    }
+    size_t hlen = (size_t)(end - buf);
+    if (hlen >= sizeof r->headers)
+        hlen = sizeof r->headers - 1;
+    memcpy(r->headers, buf, hlen);
+    r->body_len = len - (size_t)(end + 4 - buf);
+    r->body = malloc(r->body_len + 1);
+    memcpy(r->body, end + 4, r->body_len);
+    r->body[r->body_len] = '\0';
+    free(buf);
+    return 0;
+}
+
+static int http(uint16_t port, const char *method, const char *path, const char *extra_headers,
+                response *r) {
+    char req[1024];
+    snprintf(req, sizeof req, "%s %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n%s\r\n",
+             method, path, extra_headers ? extra_headers : "");
+    return http_raw(port, req, r);
+}
+
+/* Value of header name in r ("" when absent); case-insensitive name. */
+static const char *header(response *r, const char *name) {
+    static char value[512];
+    value[0] = '\0';
+    size_t n = strlen(name);
+    for (char *p = strstr(r->headers, "\r\n"); p; p = strstr(p + 2, "\r\n")) {
+        char *line = p + 2;
+        if (strncasecmp(line, name, n) == 0 && line[n] == ':') {
+            char *v = line + n + 1;
+            while (*v == ' ')
+                v++;
+            size_t vl = strcspn(v, "\r");
+            if (vl >= sizeof value)
+                vl = sizeof value - 1;
+            memcpy(value, v, vl);
+            value[vl] = '\0';
+            break;
+        }
+    }
+    return value;
+}
+
+static char *gunzip(const char *z, size_t zlen, size_t *out_len) {
+    size_t cap = zlen * 20 + 1024;
+    char *out = malloc(cap + 1);
+    z_stream zs = {0};
+    inflateInit2(&zs, 15 + 16);
+    zs.next_in = (Bytef *)z;
+    zs.avail_in = (uInt)zlen;
+    zs.next_out = (Bytef *)out;
+    zs.avail_out = (uInt)cap;
+    int rc = inflate(&zs, Z_FINISH);
+    *out_len = zs.total_out;
+    inflateEnd(&zs);
+    if (rc != Z_STREAM_END) {
+        free(out);
+        return NULL;
+    }
+    out[*out_len] = '\0';
+    return out;
+}
+
+static char *render(promc_registry *reg, promc_format fmt) {
+    char *out = NULL;
+    size_t len;
+    CHECK_INT(promc_render(reg, fmt, &out, &len), 0);
+    return out;
+}
+
+static void test_get_and_head(uint16_t port, promc_registry *reg) {
+    response r;
+    CHECK_INT(http(port, "GET", "/metrics", NULL, &r), 0);
+    CHECK_INT(r.status, 200);
+    CHECK_STR(header(&r, "Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+    CHECK_STR(header(&r, "Content-Encoding"), "");
+    char *want = render(reg, PROMC_FORMAT_TEXT);
+    CHECK_STR(r.body, want);
+    CHECK_INT(atol(header(&r, "Content-Length")), strlen(want));
+    size_t get_len = r.body_len;
+    free(want);
+    free(r.body);
+
+    /* HEAD: the headers a GET gets, Content-Length included, and no body. */
+    CHECK_INT(http(port, "HEAD", "/metrics", NULL, &r), 0);
+    CHECK_INT(r.status, 200);
+    CHECK_STR(header(&r, "Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+    CHECK_INT(atol(header(&r, "Content-Length")), get_len);
+    CHECK_INT(r.body_len, 0);
+    free(r.body);
+
+    CHECK_INT(http(port, "GET", "/", NULL, &r), 0);
+    CHECK_INT(r.status, 200);
+    CHECK_CONTAINS(r.body, "# TYPE http_test_total counter\n");
+    free(r.body);
+
+    CHECK_INT(http(port, "GET", "/nope", NULL, &r), 0);
+    CHECK_INT(r.status, 404);
+    free(r.body);
+    printf("http: GET %zu bytes, HEAD same Content-Length, 404 elsewhere\n", get_len);
+}
+
+static void test_methods(uint16_t port) {
+    const char *methods[] = {"POST", "PUT", "DELETE", "PATCH", "OPTIONS"};
+    for (int i = 0; i < 5; i++) {
+        response r;
+        CHECK_INT(http(port, methods[i], "/metrics", NULL, &r), 0);
+        CHECK_INT(r.status, 405);
+        CHECK_STR(header(&r, "Allow"), "GET, HEAD");
+        free(r.body);
+    }
+    /* A POST with a body is refused just the same. */
+    response r;
+    CHECK_INT(http_raw(port,
+                       "POST /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                       "Content-Length: 5\r\n\r\nhello",
+                       &r),
+              0);
+    CHECK_INT(r.status, 405);
+    free(r.body);
+}
+
+static void test_negotiation(uint16_t port, promc_registry *reg) {
+    response r;
+    CHECK_INT(http(port, "GET", "/metrics",
+                   "Accept: application/openmetrics-text;version=1.0.0,application/"
+                   "openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;"
+                   "q=0.1\r\n",
+                   &r),
+              0);
+    CHECK_INT(r.status, 200);
+    CHECK_STR(header(&r, "Content-Type"),
+              "application/openmetrics-text; version=1.0.0; charset=utf-8");
+    CHECK_CONTAINS(r.body, "# TYPE http_test counter\n");
+    CHECK(r.body_len >= 6 && strcmp(r.body + r.body_len - 6, "# EOF\n") == 0);
+    free(r.body);
+
+    /* gzip when asked, and the same document inside */
+    CHECK_INT(http(port, "GET", "/metrics", "Accept-Encoding: gzip, deflate\r\n", &r), 0);
+    CHECK_INT(r.status, 200);
+    CHECK_STR(header(&r, "Content-Encoding"), "gzip");
+    CHECK_CONTAINS(header(&r, "Vary"), "Accept-Encoding");
+    CHECK_INT(atol(header(&r, "Content-Length")), r.body_len);
+    size_t plain_len = 0;
+    char *plain = gunzip(r.body, r.body_len, &plain_len);
+    char *want = render(reg, PROMC_FORMAT_TEXT);
+    CHECK_STR(plain, want);
+    printf("http: gzip %zu -> %zu bytes\n", plain_len, r.body_len);
+    free(plain);
+    free(want);
+    free(r.body);
+
+    /* gzip refused by q=0 */
+    CHECK_INT(http(port, "GET", "/metrics", "Accept-Encoding: gzip;q=0, identity\r\n", &r), 0);
+    CHECK_STR(header(&r, "Content-Encoding"), "");
+    CHECK_CONTAINS(r.body, "http_test_total");
+    free(r.body);
+
+    /* HEAD of a gzipped OpenMetrics answer: its headers, without the body */
+    CHECK_INT(http(port, "HEAD", "/metrics",
+                   "Accept: application/openmetrics-text\r\nAccept-Encoding: gzip\r\n", &r),
+              0);
+    CHECK_STR(header(&r, "Content-Encoding"), "gzip");
+    CHECK_STR(header(&r, "Content-Type"),
+              "application/openmetrics-text; version=1.0.0; charset=utf-8");
+    CHECK(atol(header(&r, "Content-Length")) > 0);
+    CHECK_INT(r.body_len, 0);
+    free(r.body);
+}
+
+/* ---- Concurrent scrapes while the metrics change ----------------------------------------- */
+
+typedef struct scrape_arg {
+    uint16_t port;
+    int requests, ok;
+} scrape_arg;
+
+static atomic_int stop_updates;
+
+static void *scraper(void *p) {
+    scrape_arg *a = p;
+    for (int i = 0; i < a->requests; i++) {
+        response r;
+        bool gz = i % 2;
+        if (http(a->port, "GET", "/metrics", gz ? "Accept-Encoding: gzip\r\n" : NULL, &r) != 0)
+            continue;
+        size_t len = r.body_len;
+        char *body = gz ? gunzip(r.body, r.body_len, &len) : r.body;
+        if (r.status == 200 && body && strstr(body, "http_test_total ") &&
+            strstr(body, "http_latency_bucket{le=\"+Inf\"}"))
+            a->ok++;
+        if (gz)
+            free(body);
+        free(r.body);
+    }
+    return NULL;
+}
+
+static void *updater(void *p) {
+    promc_registry *reg = p;
+    promc_counter *c = promc_counter_new(reg, "http_test_total", "Test.", NULL);
+    promc_histogram *h = promc_histogram_new(reg, "http_latency", "L.", NULL, NULL, 0);
+    promc_gauge *g = promc_gauge_new(reg, "http_children", "C.", PROMC_LABELS("n"));
+    int i = 0;
+    while (!atomic_load(&stop_updates)) {
+        promc_counter_inc(c);
+        promc_histogram_observe(h, (i % 100) * 0.01);
+        char name[16];
+        snprintf(name, sizeof name, "%d", i % 200); /* children appear while scraped */
+        promc_gauge_set(promc_gauge_labels(g, name), i);
+        i++;
+    }
+    return NULL;
+}
+
+static void test_concurrent(uint16_t port, promc_registry *reg) {
+    enum { SCRAPERS = 6, REQUESTS = 40 };
+    pthread_t up, th[SCRAPERS];
+    scrape_arg args[SCRAPERS];
+    atomic_store(&stop_updates, 0);
+    pthread_create(&up, NULL, updater, reg);
+    for (int i = 0; i < SCRAPERS; i++) {
+        args[i] = (scrape_arg){.port = port, .requests = REQUESTS};
+        pthread_create(&th[i], NULL, scraper, &args[i]);
+    }
+    int ok = 0;
+    for (int i = 0; i < SCRAPERS; i++) {
+        pthread_join(th[i], NULL);
+        ok += args[i].ok;
+    }
+    atomic_store(&stop_updates, 1);
+    pthread_join(up, NULL);
+    CHECK_INT(ok, SCRAPERS * REQUESTS);
+    printf("http: %d concurrent scrapes answered while updating\n", ok);
+}
+
+/* ---- The handler inside an application's own libmicrohttpd server ----------------------- */
+
+static enum MHD_Result app_handler(void *cls, struct MHD_Connection *conn, const char *url,
+                                   const char *method, const char *version, const char *upload_data,
+                                   size_t *upload_data_size, void **con_cls) {
+    (void)version;
+    (void)upload_data;
+    (void)upload_data_size;
+    (void)con_cls;
+    if (strcmp(url, "/app/metrics") == 0)
+        return promc_http_handle(conn, method, cls);
+    static const char hello[] = "hello";
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(5, (void *)hello, MHD_RESPMEM_PERSISTENT);
+    enum MHD_Result rc = MHD_queue_response(conn, 200, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
+static void test_embedded(promc_registry *reg) {
+    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
+                                            app_handler, reg, MHD_OPTION_END);
+    CHECK(d != NULL);
+    if (!d)
+        return;
+    uint16_t port = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)->port;
+    response r;
+    CHECK_INT(http(port, "GET", "/app/metrics", "Accept: application/openmetrics-text\r\n", &r), 0);
+    CHECK_INT(r.status, 200);
+    CHECK_CONTAINS(r.body, "http_test_total");
+    CHECK_STR(header(&r, "Content-Type"),
+              "application/openmetrics-text; version=1.0.0; charset=utf-8");
+    free(r.body);
+    CHECK_INT(http(port, "DELETE", "/app/metrics", NULL, &r), 0);
+    CHECK_INT(r.status, 405);
+    free(r.body);
+    CHECK_INT(http(port, "GET", "/app", NULL, &r), 0);
+    CHECK_STR(r.body, "hello");
+    free(r.body);
+    MHD_stop_daemon(d);
+}
+
+static void test_start_errors(uint16_t busy_port) {
+    CHECK(promc_http_start("not-an-address", 0, NULL) == NULL);
+    CHECK_INT(promc_last_error(), PROMC_EINVAL);
+    CHECK(promc_http_start("127.0.0.1", busy_port, NULL) == NULL);
+    CHECK_INT(promc_last_error(), PROMC_EIO);
+    CHECK_INT(promc_http_port(NULL), 0);
+    promc_http_stop(NULL);
+    /* all interfaces, port 0 */
+    promc_http_server *any = promc_http_start(NULL, 0, NULL);
+    CHECK(any != NULL && promc_http_port(any) != 0);
+    if (any) {
+        response r;
+        CHECK_INT(http(promc_http_port(any), "GET", "/metrics", NULL, &r), 0);
+        CHECK_INT(r.status, 200);
+        free(r.body);
+    }
+    promc_http_stop(any);
+}
+
+int main(void) {
+    promc_registry *reg = promc_registry_new();
+    promc_counter *c = promc_counter_new(reg, "http_test_total", "Test.", NULL);
+    promc_counter_add(c, 41);
+    promc_histogram_observe(promc_histogram_new(reg, "http_latency", "L.", NULL, NULL, 0), 0.2);
+    promc_http_server *srv = promc_http_start("127.0.0.1", 0, reg);
+    CHECK(srv != NULL);
+    if (!srv) {
+        fprintf(stderr, "cannot start: %s\n", promc_last_error_message());
+        return check_report("http");
+    }
+    uint16_t port = promc_http_port(srv);
+    CHECK(port != 0);
+    test_get_and_head(port, reg);
+    test_methods(port);
+    test_negotiation(port, reg);
+    test_concurrent(port, reg);
+    test_embedded(reg);
+    test_start_errors(port);
+    promc_http_stop(srv);
+    promc_registry_free(reg);
+    return check_report("http");
+}
