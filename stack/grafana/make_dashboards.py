@@ -127,17 +127,21 @@ def workshop():
     d.ts("Errors by kind", [q("sum by (endpoint, error) (rate(errors_total[1m]))", "{{endpoint}} {{error}}")],
          unit="reqps", w=12, description="errors_total: *ValueError kinds are the client's invalid input (400).")
     d.ts("Error ratio", [q("sum(rate(errors_total[5m])) / sum(rate(http_requests_total[5m]))", "errors / requests")],
-         unit="percentunit", w=12)
+         unit="percentunit", w=6)
+    d.ts("Cache lookups", [q("sum by (result) (rate(cache_requests_total[1m]))", "{{result}}")], unit="ops", w=6,
+         description="GET /fruit reads of the Redis cache: hit, miss or error.")
     d.row("Frontend: publishing to the queue")
     d.ts("MQ publish rate", [q('sum by (queue) (rate(mq_publish_total{job="frontend"}[1m]))', "{{queue}}")],
          unit="ops", w=12)
     d.ts("MQ publish latency", quantiles("mq_publish_latency", sel='job="frontend"'), unit="s", w=12)
     d.row("Backend (exercise 5)")
     d.ts("Busy workers", [q("sum(worker_busy)", "busy workers")], w=8)
-    d.ts("Job rate by outcome", [q("sum by (outcome) (rate(jobs_total[1m]))", "{{outcome}}")], unit="ops",
-         w=8, stack=True)
-    d.ts("Job failures", [q('sum by (outcome) (increase(jobs_total{outcome!="ok"}[5m]))', "{{outcome}}")],
-         w=8, description="Jobs failed (simulated database timeouts, retried) or rejected as poison, per 5 minutes.")
+    d.ts("Job rate", [q("sum(rate(jobs_total[1m]))", "jobs taken"),
+                      q("sum by (outcome) (rate(jobs_outcome_total[1m]))", "{{outcome}}")], unit="ops", w=8,
+         description="jobs_total: messages taken from the queue; jobs_outcome_total: attempts by outcome.")
+    d.ts("Job failures", [q('sum by (outcome) (increase(jobs_outcome_total{outcome=~"failed|poison"}[5m]))',
+                            "{{outcome}}")], w=8,
+         description="Attempts that failed (simulated database timeouts, then retried) and messages dead-lettered as poison, per 5 minutes.")
     d.ts("Job duration quantiles (summary)", [q("job_duration_seconds", "p{{quantile}}"),
                                               q("rate(job_duration_seconds_sum[1m]) / rate(job_duration_seconds_count[1m])",
                                                 "mean")], unit="s", w=8)
