@@ -1,0 +1,31 @@
+/* config.h -- the backend's settings, filled from flags and environment by main.c. */
+#ifndef BE_CONFIG_H
+#define BE_CONFIG_H
+
+#include "mq.h"
+#include "opts.h"
+
+#include <stdbool.h>
+
+typedef struct be_config {
+    int workers;
+    int prefetch;
+    ws_range job_ms;       /* duration of a simulated "hello" job */
+    ws_range generator_ms; /* pause between generated orders; off disables the generator */
+    double db_failure_rate;
+    ws_range retry_ms; /* backoff between attempts of a failed order */
+    const char *metrics_addr;
+    int metrics_port;
+    const char *pg_dsn;
+    const char *amqp_url;
+    ws_mq_config mq;
+    const char *queue;
+    const char *dead_letter_queue;
+    const char *redis_host;
+    int redis_port;
+    int redis_timeout_ms;
+    int publish_timeout_ms;
+    const char *log_level;
+} be_config;
+
+#endif

@@ -1,0 +1,123 @@
+/* main.c -- the workshop backend: flags and environment, metrics server on :5001, workers,
+ * the order generator, and a clean stop on SIGINT/SIGTERM. */
+#include "config.h"
+#include "generator.h"
+#include "log.h"
+#include "metrics.h"
+#include "opts.h"
+#include "worker.h"
+
+#include <promc_http.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+
+static be_config cfg = {
+    .workers = 20,
+    .prefetch = 1,
+    .job_ms = {100, 500, false},
+    .generator_ms = {100, 500, false},
+    .db_failure_rate = 0.1,
+    .retry_ms = {100, 5000, false},
+    .metrics_addr = "",
+    .metrics_port = 5001,
+    .pg_dsn = "postgresql://demo:demo@localhost:5432/demo",
+    .amqp_url = "amqp://guest:guest@localhost:5672/",
+    .queue = "task_queue",
+    .dead_letter_queue = "task_queue.dead",
+    .redis_host = "localhost",
+    .redis_port = 6379,
+    .redis_timeout_ms = 200,
+    .publish_timeout_ms = 2000,
+    .log_level = "info",
+};
+
+static const ws_opt options[] = {
+    {"workers", "BACKEND_WORKERS", WS_OPT_INT, &cfg.workers, 1, 1000, "N", "worker threads"},
+    {"prefetch", "BACKEND_PREFETCH", WS_OPT_INT, &cfg.prefetch, 1, 1000, "N",
+     "unacked messages the broker may hand each worker"},
+    {"job-ms", "JOB_DURATION_MS", WS_OPT_RANGE, &cfg.job_ms, 0, 600000, "LO-HI",
+     "duration of a simulated \"hello\" job in milliseconds"},
+    {"generator-ms", "GENERATOR_PAUSE_MS", WS_OPT_RANGE, &cfg.generator_ms, 1, 600000, "LO-HI|off",
+     "pause between generated orders of oranges (sets the generator's rate; off disables it)"},
+    {"db-failure-rate", "DB_FAILURE_RATE", WS_OPT_DOUBLE, &cfg.db_failure_rate, 0, 1, "P",
+     "probability that a database session fails (simulated timeout; the order is retried)"},
+    {"retry-ms", "RETRY_BACKOFF_MS", WS_OPT_RANGE, &cfg.retry_ms, 1, 600000, "MIN-MAX",
+     "backoff between attempts to store an order"},
+    {"metrics-port", "METRICS_PORT", WS_OPT_INT, &cfg.metrics_port, 0, 65535, "PORT",
+     "port of the /metrics server"},
+    {"metrics-addr", "METRICS_ADDR", WS_OPT_STR, &cfg.metrics_addr, 0, 0, "ADDR",
+     "address of the /metrics server (default: every interface)"},
+    {"pg-dsn", "PG_DSN", WS_OPT_STR, &cfg.pg_dsn, 0, 0, "DSN", "PostgreSQL connection string"},
+    {"amqp-url", "AMQP_URL", WS_OPT_STR, &cfg.amqp_url, 0, 0, "URL", "RabbitMQ URL"},
+    {"queue", "QUEUE", WS_OPT_STR, &cfg.queue, 0, 0, "NAME", "queue of jobs and orders"},
+    {"dead-letter-queue", "DEAD_LETTER_QUEUE", WS_OPT_STR, &cfg.dead_letter_queue, 0, 0, "NAME",
+     "queue that receives poison messages"},
+    {"redis-host", "REDIS_HOST", WS_OPT_STR, &cfg.redis_host, 0, 0, "HOST", "Redis host"},
+    {"redis-port", "REDIS_PORT", WS_OPT_INT, &cfg.redis_port, 1, 65535, "PORT", "Redis port"},
+    {"redis-timeout-ms", "REDIS_TIMEOUT_MS", WS_OPT_INT, &cfg.redis_timeout_ms, 1, 60000, "MS",
+     "bound on connecting to Redis and on each command"},
+    {"publish-timeout-ms", "PUBLISH_TIMEOUT_MS", WS_OPT_INT, &cfg.publish_timeout_ms, 10, 60000,
+     "MS", "how long to wait for the broker's confirm"},
+    {"log-level", "LOG_LEVEL", WS_OPT_STR, &cfg.log_level, 0, 0, "LEVEL",
+     "debug, info, warn or error"},
+};
+
+int main(int argc, char **argv) {
+    int rc = ws_opts_parse("backend",
+                           "The workshop backend: workers consuming task_queue into PostgreSQL, "
+                           "an order generator, /metrics on port 5001.",
+                           options, sizeof options / sizeof options[0], argc, argv, NULL);
+    if (rc != WS_OPTS_OK)
+        return rc == WS_OPTS_HELP ? 0 : 2;
+    ws_log_level level;
+    if (ws_log_level_parse(cfg.log_level, &level) != 0) {
+        fprintf(stderr, "backend: invalid log level '%s'\n", cfg.log_level);
+        return 2;
+    }
+    ws_log_init("backend", level);
+    if (ws_mq_config_parse(cfg.amqp_url, &cfg.mq) != 0) {
+        fprintf(stderr, "backend: invalid AMQP URL\n");
+        return 2;
+    }
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (be_metrics_init(cfg.queue, cfg.dead_letter_queue) != 0) {
+        log_error("cannot register metrics");
+        return 1;
+    }
+    promc_http_server *http = promc_http_start(*cfg.metrics_addr ? cfg.metrics_addr : NULL,
+                                               (uint16_t)cfg.metrics_port, NULL);
+    if (!http) {
+        log_error("cannot serve metrics port=%d error=\"%s\"", cfg.metrics_port,
+                  promc_last_error_message());
+        return 1;
+    }
+    static atomic_bool running = true;
+    ws_mq_publisher *dead_letters = ws_mq_publisher_new(&cfg.mq, cfg.dead_letter_queue);
+    int status = 0;
+    if (!dead_letters || be_workers_start(&cfg, &running, dead_letters) != 0 ||
+        be_generator_start(&cfg, &running) != 0) {
+        log_error("cannot start the workers");
+        status = 1;
+    } else {
+        log_info("running workers=%d prefetch=%d metrics_port=%u generator=%s db_failure_rate=%g",
+                 cfg.workers, cfg.prefetch, promc_http_port(http),
+                 cfg.generator_ms.off ? "off" : "on", cfg.db_failure_rate);
+        int sig = 0;
+        sigwait(&set, &sig);
+        log_info("stopping: finishing jobs in hand signal=%d", sig);
+    }
+    atomic_store(&running, false);
+    be_generator_join();
+    be_workers_join();
+    ws_mq_publisher_free(dead_letters);
+    promc_http_stop(http);
+    log_info("stopped");
+    return status;
+}

@@ -1,0 +1,79 @@
+/* mq.h -- RabbitMQ (rabbitmq-c): confirmed publishing and manually acked consuming.
+ *
+ * Every object owns one connection and reconnects by itself after a backoff delay. A broker
+ * that is down costs callers a fast failure, never a hang: connecting, handshakes, RPCs and
+ * confirms are all bounded by timeouts. Queues are declared durable on the default exchange,
+ * without arguments, so they stay compatible with the seed's own declaration of task_queue. */
+#ifndef WS_MQ_H
+#define WS_MQ_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ws_mq_config {
+    char host[128];
+    int port;
+    char user[64];
+    char password[64];
+    char vhost[64];
+} ws_mq_config;
+
+/* Parses amqp://user:pass@host:port/vhost (rabbitmq-c's URL syntax). 0 or -1. */
+int ws_mq_config_parse(const char *url, ws_mq_config *cfg);
+
+/* ---- Publishing ---- */
+
+typedef struct ws_mq_publisher ws_mq_publisher;
+
+/* A publisher to one queue, in confirm mode. Thread-safe (one lock per publisher). */
+ws_mq_publisher *ws_mq_publisher_new(const ws_mq_config *cfg, const char *queue);
+void ws_mq_publisher_free(ws_mq_publisher *p);
+
+typedef struct ws_mq_msg {
+    const void *body;
+    size_t len;
+    const char *message_id; /* NULL for none */
+} ws_mq_msg;
+
+/* Publishes n persistent messages and waits up to timeout_ms for the broker to confirm them.
+ * Returns how many were confirmed (messages nacked, returned or left unconfirmed count as not
+ * confirmed), or -1 when the broker could not be reached at all. A publish that fails on an
+ * established connection is retried once on a new one (the message id makes this safe). */
+int ws_mq_publish(ws_mq_publisher *p, const ws_mq_msg *msgs, size_t n, int timeout_ms);
+const char *ws_mq_publisher_queue(const ws_mq_publisher *p);
+
+/* ---- Consuming ---- */
+
+typedef struct ws_mq_consumer ws_mq_consumer;
+
+typedef struct ws_mq_delivery {
+    const void *body;
+    size_t len;
+    uint64_t tag;
+    bool redelivered;
+    char message_id[80]; /* "" when the message carried none (or an over-long one) */
+    unsigned generation; /* connection the delivery came on: acks on a newer one are refused */
+    void *priv;
+} ws_mq_delivery;
+
+/* A consumer of queue with manual acks and at most prefetch unacked deliveries. */
+ws_mq_consumer *ws_mq_consumer_new(const ws_mq_config *cfg, const char *queue, int prefetch);
+/* Closes the connection: unacked deliveries go back to the queue. */
+void ws_mq_consumer_free(ws_mq_consumer *c);
+
+enum { WS_MQ_GOT = 1, WS_MQ_NONE = 0, WS_MQ_DOWN = -1 };
+/* Waits up to timeout_ms for a delivery. WS_MQ_GOT (free it with ws_mq_delivery_free),
+ * WS_MQ_NONE on timeout, WS_MQ_DOWN when not connected (it waits out the backoff, up to
+ * timeout_ms, before returning). */
+int ws_mq_consumer_next(ws_mq_consumer *c, ws_mq_delivery *d, int timeout_ms);
+/* Acks / rejects a delivery. -1 when its connection is gone (the broker will redeliver). */
+int ws_mq_ack(ws_mq_consumer *c, const ws_mq_delivery *d);
+int ws_mq_reject(ws_mq_consumer *c, const ws_mq_delivery *d, bool requeue);
+void ws_mq_delivery_free(ws_mq_delivery *d);
+/* Text of the last failure (for logs). */
+const char *ws_mq_consumer_error(const ws_mq_consumer *c);
+const char *ws_mq_publisher_error(ws_mq_publisher *p);
+
+#endif

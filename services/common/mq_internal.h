@@ -1,0 +1,21 @@
+/* mq_internal.h -- connection plumbing shared by mq_publish.c and mq_consume.c. */
+#ifndef WS_MQ_INTERNAL_H
+#define WS_MQ_INTERNAL_H
+
+#include "mq.h"
+
+#include <amqp.h>
+#include <stddef.h>
+
+#define WS_MQ_CHANNEL 1
+
+/* Opens a connection, logs in, opens channel 1 and declares queue durable. NULL on failure
+ * with a reason in err. */
+amqp_connection_state_t ws_mq_open(const ws_mq_config *cfg, const char *queue, char *err,
+                                   size_t cap);
+/* Closes politely (bounded by the RPC timeout) and destroys the connection. */
+void ws_mq_close(amqp_connection_state_t conn);
+/* Describes a failed RPC reply into err; returns -1. */
+int ws_mq_reply_error(amqp_rpc_reply_t r, const char *what, char *err, size_t cap);
+
+#endif

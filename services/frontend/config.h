@@ -1,0 +1,30 @@
+/* config.h -- the frontend's settings, filled from flags and environment by main.c. */
+#ifndef FE_CONFIG_H
+#define FE_CONFIG_H
+
+#include "mq.h"
+#include "opts.h"
+
+#include <stdbool.h>
+
+typedef struct fe_config {
+    const char *addr; /* "" = every interface */
+    int port;
+    int threads;
+    int connection_limit;
+    bool simulate_latency;
+    ws_range latency_ms;
+    const char *pg_dsn;
+    const char *amqp_url;
+    ws_mq_config mq;
+    const char *queue;
+    const char *redis_host;
+    int redis_port;
+    int redis_timeout_ms;
+    int cache_ttl_s;
+    int publish_timeout_ms;
+    int hello_queue_size;
+    const char *log_level;
+} fe_config;
+
+#endif

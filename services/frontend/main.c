@@ -1,0 +1,131 @@
+/* main.c -- the workshop frontend: flags and environment, start, wait for a signal, stop. */
+#include "config.h"
+#include "delay.h"
+#include "handlers.h"
+#include "hello_jobs.h"
+#include "log.h"
+#include "metrics.h"
+#include "opts.h"
+#include "resources.h"
+#include "server.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static fe_config cfg = {
+    .addr = "",
+    .port = 5000,
+    .threads = 8,
+    .connection_limit = 1024,
+    .simulate_latency = true,
+    .latency_ms = {100, 500, false},
+    .pg_dsn = "postgresql://demo:demo@localhost:5432/demo",
+    .amqp_url = "amqp://guest:guest@localhost:5672/",
+    .queue = "task_queue",
+    .redis_host = "localhost",
+    .redis_port = 6379,
+    .redis_timeout_ms = 200,
+    .cache_ttl_s = 5,
+    .publish_timeout_ms = 2000,
+    .hello_queue_size = 10000,
+    .log_level = "info",
+};
+
+static const ws_opt options[] = {
+    {"port", "FRONTEND_PORT", WS_OPT_INT, &cfg.port, 0, 65535, "PORT", "HTTP port"},
+    {"addr", "FRONTEND_ADDR", WS_OPT_STR, &cfg.addr, 0, 0, "IPV4",
+     "listen on this address only (default: every interface)"},
+    {"threads", "FRONTEND_THREADS", WS_OPT_INT, &cfg.threads, 1, 256, "N",
+     "HTTP worker threads (each keeps its own database, cache and broker connection)"},
+    {"connection-limit", "FRONTEND_CONNECTION_LIMIT", WS_OPT_INT, &cfg.connection_limit, 16, 100000,
+     "N", "most concurrent HTTP connections"},
+    {"simulate-latency", "SIMULATE_LATENCY", WS_OPT_BOOL, &cfg.simulate_latency, 0, 0, "on|off",
+     "add the seed's random latency to /hello and /fruit (off for benchmarks)"},
+    {"latency-ms", "SIMULATED_LATENCY_MS", WS_OPT_RANGE, &cfg.latency_ms, 0, 60000, "LO-HI",
+     "range of the simulated latency in milliseconds"},
+    {"pg-dsn", "PG_DSN", WS_OPT_STR, &cfg.pg_dsn, 0, 0, "DSN", "PostgreSQL connection string"},
+    {"amqp-url", "AMQP_URL", WS_OPT_STR, &cfg.amqp_url, 0, 0, "URL", "RabbitMQ URL"},
+    {"queue", "QUEUE", WS_OPT_STR, &cfg.queue, 0, 0, "NAME", "queue of jobs and orders"},
+    {"redis-host", "REDIS_HOST", WS_OPT_STR, &cfg.redis_host, 0, 0, "HOST", "Redis host"},
+    {"redis-port", "REDIS_PORT", WS_OPT_INT, &cfg.redis_port, 1, 65535, "PORT", "Redis port"},
+    {"redis-timeout-ms", "REDIS_TIMEOUT_MS", WS_OPT_INT, &cfg.redis_timeout_ms, 1, 60000, "MS",
+     "bound on connecting to Redis and on each command"},
+    {"cache-ttl", "CACHE_TTL", WS_OPT_INT, &cfg.cache_ttl_s, 1, 86400, "SECONDS",
+     "lifetime of a cached total"},
+    {"publish-timeout-ms", "PUBLISH_TIMEOUT_MS", WS_OPT_INT, &cfg.publish_timeout_ms, 10, 60000,
+     "MS", "how long POST /fruit waits for the broker's confirm before answering 503"},
+    {"hello-queue-size", "HELLO_QUEUE_SIZE", WS_OPT_INT, &cfg.hello_queue_size, 1, 10000000, "N",
+     "hello jobs that may wait for the publisher before new ones are dropped"},
+    {"log-level", "LOG_LEVEL", WS_OPT_STR, &cfg.log_level, 0, 0, "LEVEL",
+     "debug, info, warn or error"},
+};
+
+static int wait_for_signal(void) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    int sig = 0;
+    sigwait(&set, &sig);
+    return sig;
+}
+
+int main(int argc, char **argv) {
+    int rc = ws_opts_parse("frontend",
+                           "The workshop frontend: GET /hello, POST /fruit, GET /fruit?name=, "
+                           "/metrics.",
+                           options, sizeof options / sizeof options[0], argc, argv, NULL);
+    if (rc != WS_OPTS_OK)
+        return rc == WS_OPTS_HELP ? 0 : 2;
+    ws_log_level level;
+    if (ws_log_level_parse(cfg.log_level, &level) != 0) {
+        fprintf(stderr, "frontend: invalid log level '%s'\n", cfg.log_level);
+        return 2;
+    }
+    ws_log_init("frontend", level);
+    if (ws_mq_config_parse(cfg.amqp_url, &cfg.mq) != 0) {
+        fprintf(stderr, "frontend: invalid AMQP URL\n");
+        return 2;
+    }
+    /* Block the signals in every thread; main waits for them with sigwait. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (fe_metrics_init(cfg.queue) != 0 || fe_handlers_init(&cfg) != 0) {
+        log_error("cannot initialise metrics or handlers");
+        return 1;
+    }
+    fe_resources_init(&cfg);
+    if (fe_hello_jobs_start(&cfg.mq, cfg.queue, cfg.hello_queue_size, cfg.publish_timeout_ms)) {
+        log_error("cannot start the hello job publisher");
+        return 1;
+    }
+    if (fe_delay_start(cfg.connection_limit) != 0) {
+        log_error("cannot start the latency timer");
+        return 1;
+    }
+    struct MHD_Daemon *d = fe_server_start(&cfg);
+    if (!d) {
+        fe_delay_stop();
+        fe_hello_jobs_stop(0);
+        fe_handlers_free();
+        return 1;
+    }
+    log_info("listening port=%d threads=%d simulate_latency=%s metrics=%s", cfg.port, cfg.threads,
+             cfg.simulate_latency ? "on" : "off", FE_METRICS_ENABLED ? "on" : "off");
+    int sig = wait_for_signal();
+    log_info("stopping signal=%d", sig);
+    fe_delay_stop();
+    fe_server_stop(d);
+    fe_hello_jobs_stop(2000);
+    fe_resources_free_all();
+    fe_handlers_free();
+    log_info("stopped");
+    return 0;
+}

@@ -1,0 +1,117 @@
+/* metrics.c -- the frontend's promc metrics (not compiled into frontend-nometrics). */
+#include "metrics.h"
+#include "hello_jobs.h"
+#include "order.h"
+
+#include <promc.h>
+#include <stdatomic.h>
+#include <stddef.h>
+
+static promc_counter *hello_total, *http_requests, *errors, *quantity, *mq_publish, *cache_requests,
+    *hello_dropped;
+static promc_gauge *all_fruits, *recent_fruits;
+static promc_histogram *http_latency, *mq_publish_latency;
+/* Children looked up once and kept: the hot path then costs one atomic add. */
+static _Atomic(promc_histogram *) latency_child[FE_NM][FE_NEP];
+static _Atomic(promc_counter *) requests_child[FE_NM][FE_NEP];
+static promc_counter *cache_child[3], *quantity_child[WS_NFRUITS], *publish_child;
+static promc_gauge *recent_child[WS_NFRUITS];
+static promc_histogram *publish_latency_child;
+
+static int collect_hello_queue(promc_collect_ctx *ctx, void *userdata) {
+    (void)userdata;
+    int rc = promc_collect_family(ctx, "hello_jobs_pending",
+                                  "hello jobs waiting in the bounded queue for the publisher",
+                                  PROMC_GAUGE, NULL);
+    return rc ? rc : promc_collect_sample(ctx, NULL, (double)fe_hello_jobs_pending());
+}
+
+int fe_metrics_init(const char *queue) {
+    hello_total = promc_counter_new(NULL, "hello_total", "Total number of hello requests", NULL);
+    http_requests = promc_counter_new(NULL, "http_requests_total", "HTTP requests by route",
+                                      PROMC_LABELS("method", "endpoint"));
+    errors = promc_counter_new(NULL, "errors_total", "Failed requests by kind of error",
+                               PROMC_LABELS("method", "endpoint", "error"));
+    quantity = promc_counter_new(NULL, "quantity_total", "Quantity of fruit ordered (accepted)",
+                                 PROMC_LABELS("fruit"));
+    mq_publish = promc_counter_new(NULL, "mq_publish_total", "Messages confirmed by the broker",
+                                   PROMC_LABELS("queue"));
+    cache_requests = promc_counter_new(NULL, "cache_requests_total", "Cache lookups by result",
+                                       PROMC_LABELS("result"));
+    hello_dropped =
+        promc_counter_new(NULL, "hello_jobs_dropped_total",
+                          "hello jobs dropped because the bounded queue was full", NULL);
+    all_fruits =
+        promc_gauge_new(NULL, "all_fruits", "Total number of recent fruits in the database", NULL);
+    recent_fruits =
+        promc_gauge_new(NULL, "recent_fruits", "Total number of recent fruits in the database",
+                        PROMC_LABELS("fruit"));
+    http_latency = promc_histogram_new(NULL, "http_latency", "Histogram of HTTP latencies",
+                                       PROMC_LABELS("method", "endpoint"), NULL, 0);
+    mq_publish_latency =
+        promc_histogram_new(NULL, "mq_publish_latency", "Seconds to publish and get confirms",
+                            PROMC_LABELS("queue"), NULL, 0);
+    if (!hello_total || !http_requests || !errors || !quantity || !mq_publish || !cache_requests ||
+        !hello_dropped || !all_fruits || !recent_fruits || !http_latency || !mq_publish_latency)
+        return -1;
+    static const char *const results[3] = {"hit", "miss", "error"};
+    for (int i = 0; i < 3; i++)
+        cache_child[i] = promc_counter_labels(cache_requests, results[i]);
+    for (int i = 0; i < WS_NFRUITS; i++) {
+        quantity_child[i] = promc_counter_labels(quantity, ws_fruits[i]);
+        recent_child[i] = promc_gauge_labels(recent_fruits, ws_fruits[i]);
+    }
+    publish_child = promc_counter_labels(mq_publish, queue);
+    publish_latency_child = promc_histogram_labels(mq_publish_latency, queue);
+    if (promc_collector_register(NULL, "hello_jobs", collect_hello_queue, NULL) != 0)
+        return -1;
+    return promc_register_default_collectors(NULL) == 0 ? 0 : -1;
+}
+
+void fe_metric_request(fe_method m, fe_endpoint e, double seconds) {
+    promc_histogram *h = atomic_load_explicit(&latency_child[m][e], memory_order_acquire);
+    if (!h) {
+        h = promc_histogram_labels(http_latency, fe_method_names[m], fe_endpoint_names[e]);
+        atomic_store_explicit(&latency_child[m][e], h, memory_order_release);
+    }
+    promc_counter *c = atomic_load_explicit(&requests_child[m][e], memory_order_acquire);
+    if (!c) {
+        c = promc_counter_labels(http_requests, fe_method_names[m], fe_endpoint_names[e]);
+        atomic_store_explicit(&requests_child[m][e], c, memory_order_release);
+    }
+    promc_histogram_observe(h, seconds);
+    promc_counter_inc(c);
+}
+
+void fe_metric_error(fe_method m, fe_endpoint e, const char *kind) {
+    promc_counter_inc(promc_counter_labels(errors, fe_method_names[m], fe_endpoint_names[e], kind));
+}
+
+void fe_metric_hello(void) {
+    promc_counter_inc(hello_total);
+}
+
+void fe_metric_order(int fruit, int qty) {
+    promc_counter_add(quantity_child[fruit], qty);
+}
+
+void fe_metric_recent(int fruit, long long total) {
+    if (fruit < 0)
+        promc_gauge_set(all_fruits, (double)total);
+    else
+        promc_gauge_set(recent_child[fruit], (double)total);
+}
+
+void fe_metric_cache(fe_cache_result r) {
+    promc_counter_inc(cache_child[r]);
+}
+
+void fe_metric_publish(double seconds, int confirmed) {
+    promc_histogram_observe(publish_latency_child, seconds);
+    if (confirmed > 0)
+        promc_counter_add(publish_child, confirmed);
+}
+
+void fe_metric_hello_dropped(void) {
+    promc_counter_inc(hello_dropped);
+}

@@ -1,0 +1,28 @@
+/* server.h -- the frontend's HTTP server: routing, request bodies, simulated latency. */
+#ifndef FE_SERVER_H
+#define FE_SERVER_H
+
+#include "config.h"
+#include "metrics.h"
+#include "order.h"
+
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* What the server knows about one request while it arrives. */
+typedef struct fe_request {
+    fe_method method;
+    fe_endpoint endpoint;
+    double start;
+    bool delayed;   /* the simulated latency has been served */
+    bool too_large; /* the body went over WS_MAX_ORDER_BODY */
+    size_t len;
+    char body[WS_MAX_ORDER_BODY + 1];
+} fe_request;
+
+/* Starts listening; NULL on failure (logged). */
+struct MHD_Daemon *fe_server_start(const fe_config *cfg);
+void fe_server_stop(struct MHD_Daemon *d);
+
+#endif

@@ -1,0 +1,57 @@
+/* test_opts.c -- flags, env variables and value parsing (services/common/opts.c). */
+#include "check.h"
+#include "opts.h"
+
+#include <stdlib.h>
+
+int main(void) {
+    int port = 5000;
+    bool sim = true;
+    double rate = 0.1;
+    ws_range lat = {100, 500, false};
+    const char *dsn = "x";
+    const ws_opt opts[] = {
+        {"port", "T_PORT", WS_OPT_INT, &port, 0, 65535, "PORT", "port"},
+        {"simulate-latency", "T_SIM", WS_OPT_BOOL, &sim, 0, 0, "on|off", "sim"},
+        {"rate", "T_RATE", WS_OPT_DOUBLE, &rate, 0, 1, "P", "rate"},
+        {"latency-ms", "T_LAT", WS_OPT_RANGE, &lat, 0, 60000, "LO-HI", "lat"},
+        {"dsn", "T_DSN", WS_OPT_STR, &dsn, 0, 0, "DSN", "dsn"},
+    };
+    size_t n = sizeof opts / sizeof opts[0];
+
+    setenv("T_PORT", "6000", 1);
+    setenv("T_DSN", "from-env", 1);
+    char *argv1[] = {"prog", "--simulate-latency=off", "--latency-ms", "5-10", "--dsn=flag", NULL};
+    int first = -1;
+    CHECK(ws_opts_parse("prog", "test", opts, n, 5, argv1, &first) == WS_OPTS_OK);
+    CHECK(port == 6000);    /* env applied */
+    CHECK_STR(dsn, "flag"); /* flag wins over env */
+    CHECK(!sim);
+    CHECK(lat.lo == 5 && lat.hi == 10 && !lat.off);
+    CHECK(first == 5);
+
+    char *argv2[] = {"prog", "--simulate-latency", "--port=70000", NULL};
+    CHECK(ws_opts_parse("prog", "test", opts, n, 3, argv2, NULL) == WS_OPTS_ERROR);
+    CHECK(sim); /* set before the bad --port */
+
+    char *argv3[] = {"prog", "--rate=1.5", NULL};
+    CHECK(ws_opts_parse("prog", "test", opts, n, 2, argv3, NULL) == WS_OPTS_ERROR);
+    char *argv4[] = {"prog", "--nope", NULL};
+    CHECK(ws_opts_parse("prog", "test", opts, n, 2, argv4, NULL) == WS_OPTS_ERROR);
+    setenv("T_PORT", "abc", 1);
+    char *argv5[] = {"prog", NULL};
+    CHECK(ws_opts_parse("prog", "test", opts, n, 1, argv5, NULL) == WS_OPTS_ERROR);
+    unsetenv("T_PORT");
+
+    ws_range r;
+    CHECK(ws_parse_range("off", &r) == 0 && r.off);
+    CHECK(ws_parse_range("250", &r) == 0 && r.lo == 250 && r.hi == 250);
+    CHECK(ws_parse_range("5-1", &r) != 0);
+    CHECK(ws_parse_range("-5", &r) != 0);
+    CHECK(ws_parse_range("1-2-3", &r) != 0);
+    bool b;
+    CHECK(ws_parse_bool("YES", &b) == 0 && b);
+    CHECK(ws_parse_bool("0", &b) == 0 && !b);
+    CHECK(ws_parse_bool("maybe", &b) != 0);
+    return check_done("test_opts");
+}
