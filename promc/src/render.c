@@ -5,7 +5,9 @@
  * OpenMetrics. Names follow client_python, whose output the workshop's queries were written
  * against: a counter family "hello" is "hello_total" in both formats (TYPE line included in
  * 0.0.4), an info family "build" is "build_info", and OpenMetrics adds "_created" samples,
- * "# UNIT" lines and exemplars, which the 0.0.4 format has no place for.
+ * "# UNIT" lines and exemplars, which the 0.0.4 format has no place for. OpenMetrics also
+ * forbids a few values 0.0.4 carries (a negative or NaN histogram/summary _sum, negative
+ * quantiles, any _sum beside negative buckets): those samples are left out of it alone.
  *
  * The renderer allocates nothing per series: each series' escaped label set is written once
  * into the output and copied from there for its other lines (a histogram has nbuckets + 3),
@@ -274,10 +276,12 @@ static void render_histogram(series_ctx *sc, promc_format fmt) {
     }
     if (ex)
         unlock_exemplars(ex);
-    /* OpenMetrics: with a negative bucket bound the sum is no longer a counter, and a
-     * histogram then MUST NOT expose _sum (nor, with it, _count). */
-    bool negative = f->nbuckets > 0 && f->buckets[0] < 0;
-    if (fmt != PROMC_FORMAT_OPENMETRICS || !negative) {
+    /* OpenMetrics: _sum is a counter, so it may not be negative or NaN, and a histogram with
+     * a negative bucket bound MUST NOT have one; _count goes only with _sum. The 0.0.4
+     * format has no such rule and always gets both. */
+    bool om = fmt == PROMC_FORMAT_OPENMETRICS;
+    bool negative_bounds = f->nbuckets > 0 && f->buckets[0] < 0;
+    if (!om || (!negative_bounds && s->sum >= 0)) {
         put_sample_start(sc, SUFFIX("_count"), NULL, NULL, 0, false);
         put_u64(out, cumulative);
         promc__buf_putc(out, '\n');
@@ -291,19 +295,27 @@ static void render_histogram(series_ctx *sc, promc_format fmt) {
 static void render_summary(series_ctx *sc, promc_format fmt) {
     promc_buf *out = sc->out;
     const promc_family *f = sc->f;
+    /* OpenMetrics forbids negative quantile values and a negative or NaN _sum (a counter);
+     * those samples are left out there. NaN quantiles (no recent observations) are required. */
+    bool om = fmt == PROMC_FORMAT_OPENMETRICS;
     char q[32];
     for (size_t i = 0; i < f->nquantiles; i++) {
+        double v = sc->s->quantile_values[i];
+        if (om && v < 0)
+            continue;
         size_t q_len = promc__fmt_canonical(q, f->quantiles[i].quantile);
         put_sample_start(sc, "", 0, "quantile", q, q_len, false);
-        put_double(out, sc->s->quantile_values[i]);
+        put_double(out, v);
         promc__buf_putc(out, '\n');
     }
     put_sample_start(sc, SUFFIX("_count"), NULL, NULL, 0, false);
     put_u64(out, sc->s->count);
     promc__buf_putc(out, '\n');
-    put_sample_start(sc, SUFFIX("_sum"), NULL, NULL, 0, false);
-    put_double(out, sc->s->sum);
-    promc__buf_putc(out, '\n');
+    if (!om || sc->s->sum >= 0) {
+        put_sample_start(sc, SUFFIX("_sum"), NULL, NULL, 0, false);
+        put_double(out, sc->s->sum);
+        promc__buf_putc(out, '\n');
+    }
     put_created(sc, fmt);
 }
 

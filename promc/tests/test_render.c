@@ -203,6 +203,27 @@ static void test_histogram_negative_bounds(void) {
     CHECK(!strstr(o, "temp_sum") && !strstr(o, "temp_count"));
     free(t);
     free(o);
+
+    /* Negative observations: OpenMetrics drops what it forbids (a negative _sum, negative
+     * quantile values); the 0.0.4 format keeps everything. */
+    promc_histogram *h2 = promc_histogram_new(r, "delta", "D.", NULL, NULL, 0);
+    promc_histogram_observe(h2, -5);
+    promc_quantile qs[] = {{0.5, 0.05}};
+    promc_summary *s = promc_summary_new(r, "drift", "D.", NULL, qs, 1, 0, 0);
+    promc_summary_observe(s, -1);
+    promc_summary_observe(s, -2);
+    t = render(r, PROMC_FORMAT_TEXT);
+    o = render(r, PROMC_FORMAT_OPENMETRICS);
+    CHECK_CONTAINS(t, "delta_bucket{le=\"0.005\"} 1\n");
+    CHECK_CONTAINS(t, "delta_count 1\ndelta_sum -5\n");
+    CHECK_CONTAINS(t, "drift{quantile=\"0.5\"} -");
+    CHECK_CONTAINS(t, "drift_count 2\ndrift_sum -3\n");
+    CHECK_CONTAINS(o, "delta_bucket{le=\"+Inf\"} 1\ndelta_created ");
+    CHECK(!strstr(o, "delta_sum") && !strstr(o, "delta_count"));
+    CHECK_CONTAINS(o, "# HELP drift D.\ndrift_count 2\ndrift_created ");
+    CHECK(!strstr(o, "drift_sum") && !strstr(o, "quantile"));
+    free(t);
+    free(o);
     promc_registry_free(r);
 }
 
