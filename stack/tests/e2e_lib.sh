@@ -10,6 +10,11 @@ FRONTEND="${1:-}" BACKEND="${2:-}" TRAFFIC="${3:-}"
 export FRONTEND BACKEND TRAFFIC
 TEST_PROM_PORT="${STACK_TEST_PROMETHEUS_PORT:-19090}"
 PROM="http://127.0.0.1:$TEST_PROM_PORT"
+# The services run on their own ports in the tests, so that a frontend/backend already running on
+# 5000/5001 (a demo, another suite) neither blocks nor pollutes them; the test config follows.
+FE_PORT="${STACK_TEST_FRONTEND_PORT:-15100}"
+BE_PORT="${STACK_TEST_BACKEND_PORT:-15101}"
+FE="http://127.0.0.1:$FE_PORT"
 WORK="$(mktemp -d /tmp/stack-e2e.XXXXXX)"
 PIDS=()
 declare -A PID=() # name -> pid, used by the sourcing scripts
@@ -73,21 +78,25 @@ start_stack() {
 	"$STACK/native/up" | sed 's/^/    /'
 }
 
-# A copy of the real prometheus.yml with 2 s intervals and absolute rule paths.
+# A copy of the real prometheus.yml with 2 s intervals, absolute rule paths and the test's service ports.
 start_test_prometheus() {
 	port_busy "$TEST_PROM_PORT" && fail "port $TEST_PROM_PORT (test Prometheus) is busy"
-	/usr/bin/python3 - "$STACK/prometheus/prometheus.yml" "$WORK/prometheus.yml" <<-'PY'
+	/usr/bin/python3 - "$STACK/prometheus/prometheus.yml" "$WORK/prometheus.yml" "$FE_PORT" "$BE_PORT" <<-'PY'
 		import os, sys, yaml
-		src, dst = sys.argv[1], sys.argv[2]
+		src, dst, fe, be = sys.argv[1:5]
 		with open(src) as f:
 		    c = yaml.safe_load(f)
 		c["global"].update(scrape_interval="2s", scrape_timeout="2s", evaluation_interval="2s")
 		c["global"].setdefault("external_labels", {})["test"] = "e2e"
 		base = os.path.dirname(src)
 		c["rule_files"] = [os.path.join(base, r) for r in c["rule_files"]]
+		ports = {"localhost:5000": f"localhost:{fe}", "localhost:5001": f"localhost:{be}"}
 		for j in c["scrape_configs"]:
 		    j.pop("scrape_interval", None)
 		    j.pop("scrape_timeout", None)
+		    for sc in j.get("static_configs", []):
+		        for old, new in ports.items():
+		            sc["targets"] = [t.replace(old, new) for t in sc["targets"]]
 		with open(dst, "w") as f:
 		    yaml.safe_dump(c, f, sort_keys=False)
 	PY
@@ -100,14 +109,14 @@ start_test_prometheus() {
 
 start_services() {
 	local p
-	for p in 5000 5001; do
-		port_busy "$p" && fail "port $p is busy: stop the frontend/backend that runs there first"
+	for p in "$FE_PORT" "$BE_PORT"; do
+		port_busy "$p" && fail "port $p (test frontend/backend) is busy"
 	done
-	run_bg backend "$BACKEND"
-	run_bg frontend "$FRONTEND"
-	wait_http http://127.0.0.1:5001/metrics backend 60
-	wait_http http://127.0.0.1:5000/metrics frontend 60
-	log "frontend (:5000) and backend (:5001) up"
+	run_bg backend env METRICS_PORT="$BE_PORT" "$BACKEND"
+	run_bg frontend env FRONTEND_PORT="$FE_PORT" "$FRONTEND"
+	wait_http "http://127.0.0.1:$BE_PORT/metrics" backend 60
+	wait_http "$FE/metrics" frontend 60
+	log "frontend (:$FE_PORT) and backend (:$BE_PORT) up"
 }
 
 # Instant query; prints the first sample's value, or nothing.

@@ -11,13 +11,13 @@ start_test_prometheus
 start_services
 
 log "running traffic (10 threads, 120 s) and a few invalid orders"
-run_bg traffic "$TRAFFIC" --concurrency 10 --duration 120
+run_bg traffic "$TRAFFIC" --url "$FE" --concurrency 10 --duration 120
 bad_orders() {
 
 	for _ in $(seq 40); do
-		curl -s -o /dev/null -X POST -H 'Content-Type: application/json' -d '{"fruit":"kiwis","quantity":1}' http://127.0.0.1:5000/fruit
-		curl -s -o /dev/null -X POST -H 'Content-Type: application/json' -d '{"fruit":"apples","quantity":0}' http://127.0.0.1:5000/fruit
-		curl -s -o /dev/null -X POST -H 'Content-Type: application/json' -d '{"fruit":"apples"}' http://127.0.0.1:5000/fruit
+		curl -s -o /dev/null -X POST -H 'Content-Type: application/json' -d '{"fruit":"kiwis","quantity":1}' "$FE/fruit"
+		curl -s -o /dev/null -X POST -H 'Content-Type: application/json' -d '{"fruit":"apples","quantity":0}' "$FE/fruit"
+		curl -s -o /dev/null -X POST -H 'Content-Type: application/json' -d '{"fruit":"apples"}' "$FE/fruit"
 		sleep 3
 	done
 }
