@@ -42,7 +42,7 @@ declare -A PKG=(
 	[postgres-exporter]=prometheus-postgres-exporter [redis-exporter]=prometheus-redis-exporter
 	[blackbox-exporter]=prometheus-blackbox-exporter [webhook]=python3)
 declare -A PORT=(
-	[postgres]=5432 [rabbitmq]=5672 [redis]=6379 [prometheus]=9090 [alertmanager]=9093
+	[postgres]="${STACK_POSTGRES_PORT:-5432}" [rabbitmq]=5672 [redis]=6379 [prometheus]=9090 [alertmanager]=9093
 	[node-exporter]=9100 [postgres-exporter]=9187 [redis-exporter]=9121 [blackbox-exporter]=9115
 	[webhook]="$WEBHOOK_PORT")
 # Packages every run needs besides the services' own.
@@ -96,7 +96,9 @@ ensure_packages() {
 }
 
 pidfile() { printf '%s/%s/pid\n' "$STATE" "$1"; }
-logfile() { printf '%s/%s/%s.log\n' "$STATE" "$1" "$1"; }
+logfile() {
+	if [[ $1 == postgres ]]; then printf '%s/postgres.log\n' "$(pg_dir)"; else printf '%s/%s/%s.log\n' "$STATE" "$1" "$1"; fi
+}
 
 # Pattern the command line of the service's main process must contain (guards against pid reuse).
 cmd_pattern() {
@@ -115,7 +117,7 @@ cmd_pattern() {
 svc_pid() {
 	local f
 	case "$1" in
-	postgres) f="$STATE/postgres/data/postmaster.pid" ;;
+	postgres) f="$(pg_dir)/data/postmaster.pid" ;;
 	*) f="$(pidfile "$1")" ;;
 	esac
 	[[ -r $f ]] || return 1
@@ -170,8 +172,30 @@ rmqctl() { rmq_env /usr/lib/rabbitmq/bin/rabbitmqctl -n rabbit@localhost "$@"; }
 
 # ---- start -------------------------------------------------------------------------------------
 
+# PostgreSQL's folder: $STATE/postgres, unless that is a link to the fallback made by pg_prepare_dir.
+pg_dir() { readlink -f "$STATE/postgres" 2>/dev/null || printf '%s/postgres\n' "$STATE"; }
+
+# As root the server runs as user postgres, which must be able to reach its folder. When the state
+# folder lies under a directory closed to others (a private checkout), the cluster goes to
+# /var/lib/postgresql/stack-<hash of the state path> and $STATE/postgres links there.
+pg_prepare_dir() {
+	[[ $EUID -eq 0 && ! -e $STATE/postgres ]] || return 0
+	mkdir -p "$STATE/postgres"
+	chown postgres:postgres "$STATE/postgres"
+	runuser -u postgres -- test -w "$STATE/postgres" && return 0
+	rmdir "$STATE/postgres"
+	local alt
+	alt="/var/lib/postgresql/stack-$(printf '%s' "$STATE" | md5sum | cut -c1-12)"
+	mkdir -p "$alt"
+	chown postgres:postgres "$alt"
+	ln -s "$alt" "$STATE/postgres"
+	say "postgres: user postgres cannot reach $STATE; its cluster lives in $alt (linked from $STATE/postgres)"
+}
+
 start_postgres() {
-	local d="$STATE/postgres"
+	pg_prepare_dir
+	local d
+	d="$(pg_dir)"
 	mkdir -p "$d/run"
 	[[ $EUID -eq 0 ]] && chown postgres:postgres "$d" "$d/run"
 	if [[ ! -s $d/data/PG_VERSION ]]; then
@@ -187,7 +211,7 @@ start_postgres() {
 	touch "$(logfile postgres)"
 	[[ $EUID -eq 0 ]] && chown postgres "$(logfile postgres)"
 	as_pg "$(pg_bin pg_ctl)" start -D "$d/data" -l "$(logfile postgres)" -s \
-		-o "-p 5432 -c listen_addresses=localhost -k $d/run" >/dev/null ||
+		-o "-p ${PORT[postgres]} -c listen_addresses=localhost -k $d/run" >/dev/null 2>>"$(logfile postgres)" ||
 		die "postgres: pg_ctl start failed, see $(logfile postgres)"
 }
 
@@ -215,7 +239,7 @@ start_node-exporter() {
 
 start_postgres-exporter() {
 	spawn postgres-exporter env \
-		DATA_SOURCE_NAME="postgresql://$PG_USER:$PG_PASSWORD@127.0.0.1:5432/$PG_DB?sslmode=disable" \
+		DATA_SOURCE_NAME="postgresql://$PG_USER:$PG_PASSWORD@127.0.0.1:${PORT[postgres]}/$PG_DB?sslmode=disable" \
 		prometheus-postgres-exporter --web.listen-address=127.0.0.1:9187
 }
 
@@ -252,7 +276,7 @@ start_prometheus() {
 
 probe() {
 	case "$1" in
-	postgres) "$(pg_bin pg_isready)" -q -h 127.0.0.1 -p 5432 ;;
+	postgres) "$(pg_bin pg_isready)" -q -h 127.0.0.1 -p "${PORT[postgres]}" ;;
 	rabbitmq) rmqctl -q await_startup --timeout 2 >/dev/null 2>&1 && http_ok http://127.0.0.1:15692/metrics ;;
 	redis) [[ "$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" == PONG ]] ;;
 	prometheus) http_ok http://127.0.0.1:9090/-/ready ;;
@@ -266,7 +290,7 @@ probe() {
 after_ready() {
 	case "$1" in
 	postgres)
-		local psql=("$(pg_bin psql)" -h "$STATE/postgres/run" -p 5432 -U postgres -d postgres -qtAX -v ON_ERROR_STOP=1)
+		local psql=("$(pg_bin psql)" -h "$(pg_dir)/run" -p "${PORT[postgres]}" -U postgres -d postgres -qtAX -v ON_ERROR_STOP=1)
 		as_pg "${psql[@]}" -v u="$PG_USER" -v p="$PG_PASSWORD" >/dev/null <<-'SQL' || die "postgres: role setup failed"
 			SET client_min_messages = warning;
 			SELECT format('CREATE ROLE %I LOGIN', :'u') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'u') \gexec
