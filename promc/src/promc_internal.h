@@ -307,4 +307,10 @@ double promc__parse_qvalue(const char *s, size_t n);
  * register or unregister in the same registry. 0 or the first collector's error. */
 int promc__run_collectors(promc_registry *reg, promc_format fmt, promc_buf *out);
 
+/* ---- summary.c: clock hook for tests (added by the summary/process/push helper) ----------- */
+/* When non-NULL, summaries read time (seconds, any monotonic origin) from this instead of
+ * CLOCK_MONOTONIC(_COARSE), so tests can drive window expiry without sleeping. Set it before
+ * observing and not while other threads observe. */
+extern double (*promc__summary_clock)(void);
+
 #endif /* PROMC_INTERNAL_H */

@@ -1,0 +1,640 @@
+/* summary.c -- the summary estimator: CKMS targeted quantiles over a sliding time window, plus
+ * all-time sum and count, updated without locks.
+ *
+ * Window. As in client_golang, a summary keeps age_buckets CKMS streams. Time is cut into
+ * slices of max_age/age_buckets ("epochs"); at the start of epoch e, stream e % age_buckets is
+ * reset, so every observation goes into every live stream and the oldest stream (the "head",
+ * smallest reset epoch) covers between max_age*(k-1)/k and max_age. Quantiles are read from the
+ * head; an empty head gives NaN. Sum and count are all-time, as Prometheus summaries are.
+ *
+ * Concurrency. Updating the streams is too slow for the hot path and they are shared, so:
+ *  - Each thread that observes a summary gets its own slot (found through a small thread-local
+ *    cache keyed by the summary's never-reused id). A slot holds the thread's all-time count and
+ *    sum (single writer: relaxed load + store, summed by readers, so an integer sum stays exact)
+ *    and a single-producer ring of raw observations. The producer also writes an epoch marker
+ *    (a NaN bit pattern carrying the epoch; real NaNs are rejected) into the ring whenever the
+ *    clock enters a new epoch, so a value waiting in a ring still expires on time.
+ *  - Whoever holds the summary's `merging` flag is the only consumer of every ring and the
+ *    only user of the streams. The flag is taken with an atomic exchange, never waited for on
+ *    the fast path: a writer whose ring is 3/4 full tries to take it and, if it gets it, moves
+ *    every ring into the streams (sorting each run once, then merging it into each stream in
+ *    one pass); if not, it keeps writing into its ring. A scrape takes the flag (waiting for an
+ *    in-flight merge pass if need be), drains the rings and queries the head stream.
+ *  - Ring invariants: head is written only by the slot's owner (release), tail only by the
+ *    flag holder (release); a producer writes entry h only when h - tail < RING_CAP as seen
+ *    through an acquire load of tail, and a consumer reads entries below an acquire load of
+ *    head. Successive flag holders see each other's work through the flag's acquire/release.
+ *  - Backpressure: only when a ring is completely full (its owner produced RING_CAP values
+ *    during one merge pass by someone else) does its owner wait, for that pass only: never for
+ *    a scrape's rendering, another family or I/O. Nothing is dropped.
+ *  - A slot is owned by one live thread at a time. At thread exit (pthread key destructor) its
+ *    slots are handed back and the next thread to observe the summary adopts one, so memory is
+ *    bounded by the number of threads alive at once. slots_lock serialises ownership changes
+ *    (first observation by a thread, thread exit, state free); neither updates nor scrapes
+ *    take it.
+ */
+#include "promc_internal.h"
+
+#include <math.h>
+#include <sched.h>
+#include <stdalign.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define RING_CAP    1024u              /* power of two */
+#define MERGE_AT    (RING_CAP / 4 * 3) /* a writer tries to merge from here on */
+#define TCACHE_SIZE 64u
+#define EPOCH_NONE  INT64_MIN
+
+/* Ring entries are raw bits; a NaN with this exponent/quiet pattern is an epoch marker. */
+#define MARKER_TAG        0x7ff4000000000000ull
+#define MARKER_MASK       0xfffc000000000000ull
+#define MARKER_EPOCH_BITS 0x0003ffffffffffffull
+
+double (*promc__summary_clock)(void);
+
+/* ---- CKMS targeted-quantile streams (Cormode, Korn, Muthukrishnan, Srivastava 2005) ------- */
+
+typedef struct ckms_tuple {
+    double v; /* a value seen */
+    double g; /* rank of v minus rank of the previous tuple's value (lower bound) */
+    double d; /* uncertainty of v's rank */
+} ckms_tuple;
+
+/* f for one target with e = error / 2: 2e*r/phi above phi*n, 2e*(n-r)/(1-phi) below; the halved
+ * error is what makes the bound hold for every input order (see ckms_query). */
+typedef struct ckms_target {
+    double phi;
+    double a; /* error / phi */
+    double b; /* error / (1 - phi) */
+} ckms_target;
+
+typedef struct ckms_stream {
+    ckms_tuple *l, *tmp; /* tuples sorted by value; tmp is merge scratch of the same capacity */
+    size_t len, cap;
+    double n;            /* observations in the stream */
+    int64_t reset_epoch; /* holds the values observed since this epoch */
+} ckms_stream;
+
+/* The invariant: the largest g + d a tuple at rank r may have among n observations. */
+static inline double ckms_f(const ckms_target *t, size_t nt, double r, double n) {
+    double m = INFINITY;
+    for (size_t j = 0; j < nt; j++) {
+        double f = r >= t[j].phi * n ? t[j].a * r : t[j].b * (n - r);
+        if (f < m) /* NaN (phi 0 or 1 at an end) constrains nothing */
+            m = f;
+    }
+    return m;
+}
+
+static int ckms_reserve(ckms_stream *st, size_t need) {
+    if (need <= st->cap)
+        return 0;
+    size_t cap = st->cap ? st->cap : 256;
+    while (cap < need)
+        cap *= 2;
+    ckms_tuple *l = realloc(st->l, cap * sizeof *l);
+    if (!l)
+        return -1;
+    st->l = l;
+    ckms_tuple *tmp = realloc(st->tmp, cap * sizeof *tmp);
+    if (!tmp)
+        return -1;
+    st->tmp = tmp;
+    st->cap = cap;
+    return 0;
+}
+
+/* floor(f) - 1, at least 0: the rank uncertainty a value inserted where f applies gets. */
+static inline double ckms_delta(double f) {
+    return f >= 1 ? (f < 0x1p52 ? (double)(int64_t)f - 1 : f) : 0;
+}
+
+/* Merges tuples that the invariant allows, walking down from the top; the minimum is kept.
+ * Merging c = l[i] into its successor x checks the merged tuple against f at c's own rank
+ * (sum of g below c), as the paper says; perks checks it at that rank + g - 1, which lets the
+ * invariant slip above the target. A value just inserted carries d = -(k + 1), k its index in
+ * the batch: its d = floor(f(r, n0 + k)) - 1 is computed only if it survives, r being its rank
+ * then, which is its rank now. */
+static void ckms_compress(ckms_stream *st, const ckms_target *t, size_t nt, double n0) {
+    size_t len = st->len;
+    if (len < 3)
+        return;
+    ckms_tuple *l = st->l;
+    double n = st->n;
+    ckms_tuple x = l[len - 1]; /* the last tuple is the maximum: d is never deferred */
+    size_t w = len - 1;
+    double above = x.g; /* sum of g above c */
+    for (size_t i = len - 2; i >= 1; i--) {
+        ckms_tuple c = l[i];
+        double r = n - above - c.g;
+        if (c.g + x.g + x.d <= ckms_f(t, nt, r, n)) {
+            x.g += c.g;
+        } else {
+            l[w--] = x;
+            x = c;
+            if (x.d < 0) /* inserted by this batch: g == 1 and r is its rank at insertion */
+                x.d = ckms_delta(ckms_f(t, nt, r, n0 - x.d - 1));
+        }
+        above += c.g;
+    }
+    l[w] = x;
+    if (w > 1)
+        memmove(l + 1, l + w, (len - w) * sizeof *l);
+    st->len = len - w + 1;
+}
+
+/* Inserts the sorted values x[0..nx) in one merge pass, then compresses. */
+static int ckms_insert_sorted(ckms_stream *st, const ckms_target *t, size_t nt, const double *x,
+                              size_t nx) {
+    if (ckms_reserve(st, st->len + nx) != 0)
+        return -1;
+    const ckms_tuple *in = st->l;
+    ckms_tuple *out = st->tmp;
+    size_t i = 0, o = 0, len = st->len;
+    for (size_t k = 0; k < nx; k++) {
+        double v = x[k];
+        while (i < len && in[i].v <= v)
+            out[o++] = in[i++];
+        /* A new minimum or maximum has an exact rank (d = 0); others get theirs in compress. */
+        double d = (o > 0 && i < len) ? -(double)(k + 1) : 0;
+        out[o++] = (ckms_tuple){v, 1, d};
+    }
+    memcpy(out + o, in + i, (len - i) * sizeof *out);
+    o += len - i;
+    double n0 = st->n;
+    st->tmp = st->l;
+    st->l = out;
+    st->len = o;
+    st->n = n0 + (double)nx;
+    ckms_compress(st, t, nt, n0);
+    return 0;
+}
+
+/* The value for quantile q: the first tuple whose lowest possible rank reaches q*n. With f
+ * built from error/2 (see ckms_target) its rank is within q*n and q*n + error*n: the
+ * tuple before it ends below q*n at some rank r, so its highest possible rank is at most
+ * r + f(r) <= r + error * (n - r) / (1 - q), which grows with r up to q*n + error*n. (The
+ * paper's query, kept by perks and client_golang, can miss the bound: a tuple well below the
+ * target may carry a large d and stop the walk early.) */
+static double ckms_query(const ckms_stream *st, double q) {
+    if (st->len == 0)
+        return NAN;
+    const ckms_tuple *l = st->l;
+    if (q <= 0)
+        return l[0].v;
+    double want = ceil(q * st->n), rmin = 0;
+    for (size_t i = 0; i < st->len; i++) {
+        rmin += l[i].g;
+        if (rmin >= want)
+            return l[i].v;
+    }
+    return l[st->len - 1].v;
+}
+
+/* Sorts n <= RING_CAP doubles given as bits (no NaN) into out, ascending: LSD radix sort on
+ * the bits mapped to order-preserving unsigned keys, one pass per byte, skipping bytes all keys
+ * share. About twice as fast as a quicksort at these sizes. bits and tmp are clobbered. */
+static void sort_doubles(uint64_t *bits, uint64_t *tmp, size_t n, double *out) {
+    uint16_t hist[8][256];
+    memset(hist, 0, sizeof hist);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t u = bits[i];
+        u = (u >> 63) ? ~u : u | (1ull << 63);
+        bits[i] = u;
+        for (int b = 0; b < 8; b++)
+            hist[b][(u >> (8 * b)) & 0xff]++;
+    }
+    uint64_t *src = bits, *dst = tmp;
+    for (int b = 0; b < 8; b++) {
+        if (hist[b][(src[0] >> (8 * b)) & 0xff] == n)
+            continue; /* every key has the same byte here */
+        uint16_t pos[256];
+        uint16_t sum = 0;
+        for (int d = 0; d < 256; d++) {
+            pos[d] = sum;
+            sum = (uint16_t)(sum + hist[b][d]);
+        }
+        for (size_t i = 0; i < n; i++) {
+            uint64_t u = src[i];
+            dst[pos[(u >> (8 * b)) & 0xff]++] = u;
+        }
+        uint64_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint64_t u = src[i];
+        out[i] = promc__u2d((u >> 63) ? u & ~(1ull << 63) : ~u);
+    }
+}
+
+/* ---- State, slots and the thread-local slot cache ----------------------------------------- */
+
+typedef struct summary_slot summary_slot;
+
+struct summary_slot {
+    /* Written by the owner only. */
+    alignas(64) _Atomic uint64_t head;
+    uint64_t cached_tail; /* the owner's last view of tail */
+    int64_t prod_epoch;   /* epoch of the owner's last marker */
+    _Atomic uint64_t count;
+    _Atomic uint64_t sum_bits;
+    /* Ownership: changed under slots_lock (owner is also read without it, see slot_find). */
+    _Atomic(void *) owner; /* the owning thread's token, NULL when free */
+    summary_slot **pprev;  /* link in the owner's list of slots */
+    summary_slot *tnext;
+    summary_slot *next; /* the state's list; immutable once published */
+    /* Written by the flag holder only. */
+    alignas(64) _Atomic uint64_t tail;
+    int64_t cons_epoch; /* epoch of the entries at tail */
+    alignas(64) uint64_t ring[];
+};
+
+struct summary_state {
+    uint64_t id; /* never reused: the thread-local cache's key */
+    size_t nq;
+    ckms_target *targets; /* nq, in the family's quantile order */
+    int k;                /* age buckets */
+    double inv_slice;     /* 1 / (max_age / k) */
+    bool fine_clock;      /* slices shorter than the coarse clock's resolution */
+    _Atomic(summary_slot *) slots;
+    alignas(64) _Atomic bool merging;
+    /* Owned by the holder of `merging`. */
+    ckms_stream *streams; /* k of them */
+    int64_t cur_epoch;
+    uint64_t *scratch; /* RING_CAP entries drained from one ring */
+    uint64_t *run;     /* RING_CAP values of one epoch */
+    uint64_t *sort_tmp;
+    double *sorted;
+};
+
+typedef struct tcache_entry {
+    uint64_t id;
+    summary_slot *slot;
+} tcache_entry;
+
+static _Atomic uint64_t next_id = 1;
+static _Thread_local tcache_entry tcache[TCACHE_SIZE];
+static _Thread_local summary_slot *tls_slots; /* this thread's slots; its address is its token */
+static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_key_t exit_key;
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+
+static void slot_unlink(summary_slot *sl) {
+    if (sl->pprev) {
+        *sl->pprev = sl->tnext;
+        if (sl->tnext)
+            sl->tnext->pprev = sl->pprev;
+    }
+    sl->pprev = NULL;
+    sl->tnext = NULL;
+}
+
+/* Thread exit: hand every slot of this thread back, values intact, for another thread. */
+static void slots_release(void *arg) {
+    (void)arg;
+    pthread_mutex_lock(&slots_lock);
+    while (tls_slots) {
+        summary_slot *sl = tls_slots;
+        slot_unlink(sl);
+        atomic_store_explicit(&sl->owner, NULL, memory_order_release);
+    }
+    pthread_mutex_unlock(&slots_lock);
+    memset(tcache, 0, sizeof tcache); /* a later observation in another destructor re-adopts */
+}
+
+static void make_exit_key(void) {
+    pthread_key_create(&exit_key, slots_release);
+}
+
+static summary_slot *slot_new(const summary_state *s) {
+    size_t ring = s->nq ? RING_CAP * sizeof(uint64_t) : 0;
+    summary_slot *sl = aligned_alloc(64, sizeof *sl + ring);
+    if (!sl)
+        return NULL;
+    memset(sl, 0, sizeof *sl);
+    sl->prod_epoch = EPOCH_NONE;
+    sl->cons_epoch = EPOCH_NONE;
+    return sl;
+}
+
+/* Slow path: this thread's slot in s, adopting a free one or making one. */
+static summary_slot *slot_find(summary_state *s) {
+    void *me = &tls_slots;
+    summary_slot *sl = atomic_load_explicit(&s->slots, memory_order_acquire);
+    /* Only this thread ever stores its own token, so seeing it means the slot is ours. */
+    for (; sl; sl = sl->next)
+        if (atomic_load_explicit(&sl->owner, memory_order_relaxed) == me)
+            break;
+    if (!sl) {
+        pthread_once(&exit_key_once, make_exit_key);
+        pthread_mutex_lock(&slots_lock);
+        for (sl = atomic_load_explicit(&s->slots, memory_order_acquire); sl; sl = sl->next) {
+            void *none = NULL;
+            if (atomic_compare_exchange_strong_explicit(&sl->owner, &none, me, memory_order_acquire,
+                                                        memory_order_relaxed))
+                break;
+        }
+        if (!sl && (sl = slot_new(s)) != NULL) {
+            atomic_store_explicit(&sl->owner, me, memory_order_relaxed);
+            sl->next = atomic_load_explicit(&s->slots, memory_order_relaxed);
+            atomic_store_explicit(&s->slots, sl, memory_order_release);
+        }
+        if (sl) {
+            sl->tnext = tls_slots;
+            if (tls_slots)
+                tls_slots->pprev = &sl->tnext;
+            sl->pprev = &tls_slots;
+            tls_slots = sl;
+            sl->cached_tail = atomic_load_explicit(&sl->tail, memory_order_acquire);
+        }
+        pthread_mutex_unlock(&slots_lock);
+        pthread_setspecific(exit_key, me); /* non-NULL, so slots_release runs at exit */
+        if (!sl)
+            return NULL;
+    }
+    tcache_entry *e = &tcache[s->id % TCACHE_SIZE];
+    e->id = s->id;
+    e->slot = sl;
+    return sl;
+}
+
+static inline summary_slot *slot_get(summary_state *s) {
+    tcache_entry *e = &tcache[s->id % TCACHE_SIZE];
+    if (__builtin_expect(e->id == s->id, 1))
+        return e->slot;
+    return slot_find(s);
+}
+
+/* ---- Time --------------------------------------------------------------------------------- */
+
+static inline int64_t now_epoch(const summary_state *s) {
+    double t;
+    if (__builtin_expect(promc__summary_clock != NULL, 0)) {
+        t = promc__summary_clock();
+    } else {
+        struct timespec ts;
+        clock_gettime(s->fine_clock ? CLOCK_MONOTONIC : CLOCK_MONOTONIC_COARSE, &ts);
+        t = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    }
+    double x = t * s->inv_slice;
+    int64_t e = (int64_t)x; /* floor without a libm call */
+    return e - (x < (double)e);
+}
+
+static inline bool is_marker(uint64_t u) {
+    return (u & MARKER_MASK) == MARKER_TAG;
+}
+
+/* ---- Merging (only by the holder of s->merging) ------------------------------------------- */
+
+static inline bool merge_try_begin(summary_state *s) {
+    return !atomic_load_explicit(&s->merging, memory_order_relaxed) &&
+           !atomic_exchange_explicit(&s->merging, true, memory_order_acquire);
+}
+
+static inline void merge_end(summary_state *s) {
+    atomic_store_explicit(&s->merging, false, memory_order_release);
+}
+
+static inline void cpu_relax(unsigned spins) {
+    if (spins < 64) {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+    } else {
+        sched_yield();
+    }
+}
+
+static void merge_begin_wait(summary_state *s) {
+    for (unsigned spins = 0; !merge_try_begin(s); spins++)
+        cpu_relax(spins);
+}
+
+static int64_t epoch_mod(int64_t e, int k) {
+    int64_t m = e % k;
+    return m < 0 ? m + k : m;
+}
+
+/* Advances the window to epoch e, resetting the streams whose slice begins. The first call
+ * places the streams as if they had rotated all along: stream x % k reset at epoch x, for x in
+ * e-k+1..e (nothing was merged before, so they are empty either way). */
+static void rotate(summary_state *s, int64_t e) {
+    if (s->cur_epoch != EPOCH_NONE && e <= s->cur_epoch)
+        return;
+    int64_t from = e - s->k + 1;
+    if (s->cur_epoch != EPOCH_NONE && s->cur_epoch + 1 > from)
+        from = s->cur_epoch + 1;
+    for (int64_t x = from; x <= e; x++) {
+        ckms_stream *st = &s->streams[epoch_mod(x, s->k)];
+        st->len = 0;
+        st->n = 0;
+        st->reset_epoch = x;
+    }
+    s->cur_epoch = e;
+}
+
+/* Inserts values (as bits) observed during epoch e into every stream alive at e. */
+static void merge_run(summary_state *s, uint64_t *bits, size_t n, int64_t e) {
+    if (n == 0)
+        return;
+    if (e != EPOCH_NONE)
+        rotate(s, e); /* a producer may have seen a later epoch than the merger's clock */
+    double *vals = s->sorted;
+    sort_doubles(bits, s->sort_tmp, n, vals);
+    for (int j = 0; j < s->k; j++) {
+        ckms_stream *st = &s->streams[j];
+        if (st->reset_epoch <= e) /* alive when the values were observed */
+            /* On allocation failure the stream stays valid without this run. */
+            (void)ckms_insert_sorted(st, s->targets, s->nq, vals, n);
+    }
+}
+
+static void drain_slot(summary_state *s, summary_slot *sl) {
+    uint64_t tail = atomic_load_explicit(&sl->tail, memory_order_relaxed);
+    uint64_t head = atomic_load_explicit(&sl->head, memory_order_acquire);
+    if (tail == head)
+        return;
+    size_t n = (size_t)(head - tail);
+    for (size_t i = 0; i < n; i++)
+        s->scratch[i] = sl->ring[(tail + i) & (RING_CAP - 1)];
+    atomic_store_explicit(&sl->tail, head, memory_order_release); /* the owner may refill now */
+    int64_t e = sl->cons_epoch;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t u = s->scratch[i];
+        if (is_marker(u)) {
+            merge_run(s, s->run, m, e);
+            m = 0;
+            e = (int64_t)(u & MARKER_EPOCH_BITS);
+        } else {
+            s->run[m++] = u;
+        }
+    }
+    merge_run(s, s->run, m, e);
+    sl->cons_epoch = e;
+}
+
+static void merge_all(summary_state *s) {
+    rotate(s, now_epoch(s));
+    for (summary_slot *sl = atomic_load_explicit(&s->slots, memory_order_acquire); sl;
+         sl = sl->next)
+        drain_slot(s, sl);
+}
+
+/* ---- Observing ---------------------------------------------------------------------------- */
+
+static inline void ring_push(summary_state *s, summary_slot *sl, uint64_t u) {
+    uint64_t h = atomic_load_explicit(&sl->head, memory_order_relaxed);
+    if (__builtin_expect(h - sl->cached_tail >= RING_CAP, 0)) {
+        sl->cached_tail = atomic_load_explicit(&sl->tail, memory_order_acquire);
+        for (unsigned spins = 0; h - sl->cached_tail >= RING_CAP; spins++) {
+            if (merge_try_begin(s)) {
+                merge_all(s);
+                merge_end(s);
+            } else {
+                cpu_relax(spins);
+            }
+            sl->cached_tail = atomic_load_explicit(&sl->tail, memory_order_acquire);
+        }
+    }
+    sl->ring[h & (RING_CAP - 1)] = u;
+    atomic_store_explicit(&sl->head, h + 1, memory_order_release);
+    if (__builtin_expect(h + 1 - sl->cached_tail >= MERGE_AT, 0)) {
+        sl->cached_tail = atomic_load_explicit(&sl->tail, memory_order_acquire);
+        if (h + 1 - sl->cached_tail >= MERGE_AT && merge_try_begin(s)) {
+            merge_all(s);
+            merge_end(s);
+            sl->cached_tail = atomic_load_explicit(&sl->tail, memory_order_acquire);
+        }
+    }
+}
+
+int promc__summary_observe(summary_state *s, double v) {
+    if (__builtin_expect(isnan(v), 0))
+        return promc__seterr(PROMC_EINVAL, "summary: cannot observe NaN");
+    summary_slot *sl = slot_get(s);
+    if (__builtin_expect(!sl, 0))
+        return promc__seterr(PROMC_ENOMEM, "summary: out of memory");
+    uint64_t c = atomic_load_explicit(&sl->count, memory_order_relaxed);
+    atomic_store_explicit(&sl->count, c + 1, memory_order_relaxed);
+    double sum = promc__u2d(atomic_load_explicit(&sl->sum_bits, memory_order_relaxed));
+    atomic_store_explicit(&sl->sum_bits, promc__d2u(sum + v), memory_order_relaxed);
+    if (s->nq == 0)
+        return 0;
+    int64_t e = now_epoch(s);
+    if (__builtin_expect(e != sl->prod_epoch, 0)) {
+        ring_push(s, sl, MARKER_TAG | ((uint64_t)e & MARKER_EPOCH_BITS));
+        sl->prod_epoch = e;
+    }
+    ring_push(s, sl, promc__d2u(v));
+    return 0;
+}
+
+/* ---- Reading, creation, destruction -------------------------------------------------------- */
+
+void promc__summary_read(summary_state *s, double *values, double *sum, uint64_t *count) {
+    double total = 0;
+    uint64_t n = 0;
+    for (summary_slot *sl = atomic_load_explicit(&s->slots, memory_order_acquire); sl;
+         sl = sl->next) {
+        n += atomic_load_explicit(&sl->count, memory_order_relaxed);
+        total += promc__u2d(atomic_load_explicit(&sl->sum_bits, memory_order_relaxed));
+    }
+    if (sum)
+        *sum = total;
+    if (count)
+        *count = n;
+    if (s->nq == 0)
+        return;
+    merge_begin_wait(s);
+    merge_all(s);
+    /* The head is the stream reset longest ago. */
+    const ckms_stream *headst = &s->streams[0];
+    for (int j = 1; j < s->k; j++)
+        if (s->streams[j].reset_epoch < headst->reset_epoch)
+            headst = &s->streams[j];
+    for (size_t i = 0; values && i < s->nq; i++)
+        values[i] = ckms_query(headst, s->targets[i].phi);
+    merge_end(s);
+}
+
+summary_state *promc__summary_state_new(const promc_family *f) {
+    size_t nq = f->quantiles ? f->nquantiles : 0;
+    double max_age = f->max_age > 0 ? f->max_age : 600;
+    int k = f->age_buckets > 0 ? f->age_buckets : 5;
+    if (nq > PROMC_MAX_QUANTILES || !(max_age / k >= 1e-3) || !isfinite(max_age)) {
+        promc__seterr(PROMC_EINVAL, "summary: bad quantile count, max_age or age_buckets");
+        return NULL;
+    }
+    for (size_t i = 0; i < nq; i++) {
+        double q = f->quantiles[i].quantile, err = f->quantiles[i].error;
+        if (!(q >= 0 && q <= 1) || !(err > 0 && err < 1)) {
+            promc__seterr(PROMC_EINVAL, "summary: quantile %g with error %g is invalid", q, err);
+            return NULL;
+        }
+    }
+    summary_state *s = aligned_alloc(64, sizeof *s);
+    if (!s) {
+        promc__seterr(PROMC_ENOMEM, "out of memory");
+        return NULL;
+    }
+    memset(s, 0, sizeof *s);
+    s->id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
+    s->nq = nq;
+    s->k = k;
+    s->inv_slice = k / max_age;
+    s->fine_clock = max_age / k < 0.1;
+    s->cur_epoch = EPOCH_NONE;
+    if (nq > 0) {
+        s->targets = calloc(nq, sizeof *s->targets);
+        s->streams = calloc((size_t)k, sizeof *s->streams);
+        s->scratch = malloc(RING_CAP * sizeof *s->scratch);
+        s->run = malloc(RING_CAP * sizeof *s->run);
+        s->sort_tmp = malloc(RING_CAP * sizeof *s->sort_tmp);
+        s->sorted = malloc(RING_CAP * sizeof *s->sorted);
+        if (!s->targets || !s->streams || !s->scratch || !s->run || !s->sort_tmp || !s->sorted) {
+            promc__summary_state_free(s);
+            promc__seterr(PROMC_ENOMEM, "out of memory");
+            return NULL;
+        }
+        for (size_t i = 0; i < nq; i++) {
+            double q = f->quantiles[i].quantile, err = f->quantiles[i].error;
+            s->targets[i] = (ckms_target){q, err / q, err / (1 - q)};
+        }
+        for (int j = 0; j < k; j++)
+            s->streams[j].reset_epoch = EPOCH_NONE;
+    }
+    return s;
+}
+
+void promc__summary_state_free(summary_state *s) {
+    if (!s)
+        return;
+    pthread_mutex_lock(&slots_lock);
+    for (summary_slot *sl = atomic_load_explicit(&s->slots, memory_order_acquire); sl;
+         sl = sl->next)
+        slot_unlink(sl); /* its owner's thread-local cache keeps only a dead id */
+    pthread_mutex_unlock(&slots_lock);
+    summary_slot *sl = atomic_load_explicit(&s->slots, memory_order_acquire);
+    while (sl) {
+        summary_slot *next = sl->next;
+        free(sl);
+        sl = next;
+    }
+    if (s->streams)
+        for (int j = 0; j < s->k; j++) {
+            free(s->streams[j].l);
+            free(s->streams[j].tmp);
+        }
+    free(s->streams);
+    free(s->targets);
+    free(s->scratch);
+    free(s->run);
+    free(s->sort_tmp);
+    free(s->sorted);
+    free(s);
+}
