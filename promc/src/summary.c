@@ -10,7 +10,8 @@
  * Concurrency. Updating the streams is too slow for the hot path and they are shared, so:
  *  - Each thread that observes a summary gets its own slot (found through a small thread-local
  *    cache keyed by the summary's never-reused id). A slot holds the thread's all-time count and
- *    sum (single writer: relaxed load + store, summed by readers, so an integer sum stays exact)
+ *    sum (single writer: relaxed load + store, summed by readers, so an integer sum stays exact;
+ *    a per-slot seqlock lets a reader take both from the same observations)
  *    and a single-producer ring of raw observations. The producer also writes an epoch marker
  *    (a NaN bit pattern carrying the epoch; real NaNs are rejected) into the ring whenever the
  *    clock enters a new epoch, so a value waiting in a ring still expires on time.
@@ -239,6 +240,7 @@ struct summary_slot {
     alignas(64) _Atomic uint64_t head;
     uint64_t cached_tail; /* the owner's last view of tail */
     int64_t prod_epoch;   /* epoch of the owner's last marker */
+    _Atomic uint64_t seq; /* odd while count and sum are being changed */
     _Atomic uint64_t count;
     _Atomic uint64_t sum_bits;
     /* Ownership: changed under slots_lock (owner is also read without it, see slot_find). */
@@ -519,10 +521,15 @@ int promc__summary_observe(summary_state *s, double v) {
     summary_slot *sl = slot_get(s);
     if (__builtin_expect(!sl, 0))
         return promc__seterr(PROMC_ENOMEM, "summary: out of memory");
+    /* A seqlock, so a reader sees count and sum of the same observations (Boehm's form). */
+    uint64_t q = atomic_load_explicit(&sl->seq, memory_order_relaxed);
+    atomic_store_explicit(&sl->seq, q + 1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release);
     uint64_t c = atomic_load_explicit(&sl->count, memory_order_relaxed);
     atomic_store_explicit(&sl->count, c + 1, memory_order_relaxed);
     double sum = promc__u2d(atomic_load_explicit(&sl->sum_bits, memory_order_relaxed));
     atomic_store_explicit(&sl->sum_bits, promc__d2u(sum + v), memory_order_relaxed);
+    atomic_store_explicit(&sl->seq, q + 2, memory_order_release);
     if (s->nq == 0)
         return 0;
     int64_t e = now_epoch(s);
@@ -541,8 +548,18 @@ void promc__summary_read(summary_state *s, double *values, double *sum, uint64_t
     uint64_t n = 0;
     for (summary_slot *sl = atomic_load_explicit(&s->slots, memory_order_acquire); sl;
          sl = sl->next) {
-        n += atomic_load_explicit(&sl->count, memory_order_relaxed);
-        total += promc__u2d(atomic_load_explicit(&sl->sum_bits, memory_order_relaxed));
+        uint64_t c, bits;
+        for (unsigned spins = 0;; spins++) {
+            uint64_t q = atomic_load_explicit(&sl->seq, memory_order_acquire);
+            c = atomic_load_explicit(&sl->count, memory_order_relaxed);
+            bits = atomic_load_explicit(&sl->sum_bits, memory_order_relaxed);
+            atomic_thread_fence(memory_order_acquire);
+            if (!(q & 1) && atomic_load_explicit(&sl->seq, memory_order_relaxed) == q)
+                break;
+            cpu_relax(spins); /* the owner is between its two stores */
+        }
+        n += c;
+        total += promc__u2d(bits);
     }
     if (sum)
         *sum = total;
