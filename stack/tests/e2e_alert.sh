@@ -26,22 +26,22 @@ t0=$SECONDS
 while :; do
 	found="$(curl -fsS --max-time 5 "$HOOK" | /usr/bin/python3 -c '
 import datetime, json, sys
-since = float(sys.argv[1]) - 5
+since, run = float(sys.argv[1]) - 5, sys.argv[2]
 for n in json.load(sys.stdin):
     for a in n.get("alerts", []):
         l = a.get("labels", {})
-        if l.get("alertname") != "ServiceDown" or l.get("job") != "backend" or a.get("status") != "firing":
+        if (l.get("alertname"), l.get("job"), l.get("test"), a.get("status")) != ("ServiceDown", "backend", run, "firing"):
             continue
         t = datetime.datetime.fromisoformat(a["startsAt"][:19]).replace(tzinfo=datetime.timezone.utc).timestamp()
         if t >= since:
-            print(n.get("receiver"), l.get("severity"), a["startsAt"], l.get("test", "main"))
+            print(n.get("receiver"), l.get("severity"), a["startsAt"])
             sys.exit(0)
-' "$stopped_at" || true)"
+' "$stopped_at" "$RUN_ID" || true)"
 	[[ -n $found ]] && break
 	((SECONDS - t0 < 150)) || fail "no firing ServiceDown{job=backend} reached $HOOK within 150 s"
 	sleep 2
 done
-read -r receiver severity starts source <<<"$found"
-log "webhook got ServiceDown{job=backend} after $((SECONDS - t0 + 0))s of waiting: receiver=$receiver severity=$severity startsAt=$starts from the $source Prometheus"
+read -r receiver severity starts <<<"$found"
+log "webhook got this run's ServiceDown{job=backend, test=$RUN_ID} $((SECONDS - t0))s after it went pending: receiver=$receiver severity=$severity startsAt=$starts"
 [[ $receiver == critical && $severity == critical ]] || fail "routed to $receiver (severity $severity), expected the critical receiver"
 log "PASS: backend stopped -> ServiceDown fired -> Alertmanager -> critical webhook"

@@ -15,6 +15,9 @@ PROM="http://127.0.0.1:$TEST_PROM_PORT"
 FE_PORT="${STACK_TEST_FRONTEND_PORT:-15100}"
 BE_PORT="${STACK_TEST_BACKEND_PORT:-15101}"
 FE="http://127.0.0.1:$FE_PORT"
+# External label of the test Prometheus: makes this run's alerts new to Alertmanager (an alert with
+# the same labels from an earlier run would be deduplicated, not notified again).
+RUN_ID="e2e-$(date +%s)-$$"
 WORK="$(mktemp -d /tmp/stack-e2e.XXXXXX)"
 PIDS=()
 declare -A PID=() # name -> pid, used by the sourcing scripts
@@ -81,13 +84,13 @@ start_stack() {
 # A copy of the real prometheus.yml with 2 s intervals, absolute rule paths and the test's service ports.
 start_test_prometheus() {
 	port_busy "$TEST_PROM_PORT" && fail "port $TEST_PROM_PORT (test Prometheus) is busy"
-	/usr/bin/python3 - "$STACK/prometheus/prometheus.yml" "$WORK/prometheus.yml" "$FE_PORT" "$BE_PORT" <<-'PY'
+	/usr/bin/python3 - "$STACK/prometheus/prometheus.yml" "$WORK/prometheus.yml" "$FE_PORT" "$BE_PORT" "$RUN_ID" <<-'PY'
 		import os, sys, yaml
-		src, dst, fe, be = sys.argv[1:5]
+		src, dst, fe, be, run = sys.argv[1:6]
 		with open(src) as f:
 		    c = yaml.safe_load(f)
 		c["global"].update(scrape_interval="2s", scrape_timeout="2s", evaluation_interval="2s")
-		c["global"].setdefault("external_labels", {})["test"] = "e2e"
+		c["global"].setdefault("external_labels", {})["test"] = run
 		base = os.path.dirname(src)
 		c["rule_files"] = [os.path.join(base, r) for r in c["rule_files"]]
 		ports = {"localhost:5000": f"localhost:{fe}", "localhost:5001": f"localhost:{be}"}
