@@ -1,0 +1,1 @@
+"""checker -- the workshop's exercise checker (run it as workshop/check)."""

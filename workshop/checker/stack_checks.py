@@ -1,0 +1,362 @@
+"""stack_checks.py -- exercises 6 to 9: Prometheus, Grafana dashboards and alerting.
+
+6: Prometheus scrapes the frontend and backend, and the seed's queries return data.
+7: a dashboard of the attendee's own (not one the stack provisions) queries the workshop's metrics,
+   with data. 8: an open-source dashboard for the exporters is imported, with data. Both read
+   Grafana's API, or dashboard JSON files exported from Grafana (--dashboard), for runs without
+   Grafana (Debian does not package it). 9: the alert rules are loaded and healthy, Alertmanager
+   receives from Prometheus, every workshop alert watches series that exist, and an alert fired.
+"""
+
+import json
+import math
+import re
+
+from . import promql, web
+
+# The seed's queries of exercise 6, with what an empty answer usually means.
+SEED_QUERIES = [
+    ("hello_total", "exercise 1's counter, as Prometheus scraped it"),
+    ("rate(hello_total[1m])", "rate() needs two scrapes within the minute: wait 30 s after a restart"),
+    ("count(recent_fruits)", "exercise 3's gauge: send GET /fruit?name=apples first"),
+    ("sum(recent_fruits)", "exercise 3's gauge"),
+    ("sum(http_latency_count)", "exercise 4's histogram"),
+    ("histogram_quantile(0.5, sum(rate(http_latency_bucket[5m])) by (le))", "exercise 4's histogram"),
+    ("histogram_quantile(0.95, sum(rate(http_latency_bucket[5m])) by (le))", "exercise 4's histogram"),
+    ('count by(job) ({__name__=~".+"})', "every scraped job"),
+    ('{job="frontend"}', "everything the frontend exposes"),
+]
+SYNTHETIC = re.compile(r"^(up|scrape_\w+)$")
+WORKSHOP_METRIC = re.compile(
+    r"\b(hello_total|all_fruits|recent_fruits|quantity_total|http_latency(_bucket|_count|_sum)?|"
+    r"http_requests_total|errors_total|cache_requests_total|mq_publish_total|mq_publish_latency\w*|"
+    r"job_duration_seconds\w*|jobs_total|jobs_outcome_total|worker_busy|database_insert_latency\w*|"
+    r"cache_delete_latency\w*|mq_read_latency\w*)\b"
+)
+EXPORTER_PREFIXES = ("node_", "pg_", "redis_", "rabbitmq_", "erlang_", "probe_", "prometheus_",
+                     "alertmanager_")
+EXPORTER_JOBS = ["node_exporter", "postgres_exporter", "redis_exporter", "rabbitmq"]
+# grafana.com dashboards that fit the exporters of this stack (see the guide's exercise 8).
+KNOWN_GNET_IDS = {1860: "Node Exporter Full", 9628: "PostgreSQL Database",
+                  763: "Redis Dashboard for Prometheus Redis Exporter 1.x",
+                  10991: "RabbitMQ-Overview", 7587: "Prometheus Blackbox Exporter",
+                  3662: "Prometheus 2.0 Overview"}
+
+
+def short(result):
+    """A Prometheus result for humans: one value or the number of series."""
+    if len(result) == 1:
+        v = float(result[0]["value"][1])
+        return f"= {web.fmt(v)}"
+    return f"{len(result)} series"
+
+
+def prometheus_ready(ctx, res):
+    try:
+        r = web.request(ctx.prometheus + "/-/ready", timeout=ctx.timeout)
+    except web.Unreachable:
+        return res.miss(f"Prometheus does not answer at {ctx.prometheus}",
+                        "start the stack: stack/native/up (or docker-compose up -d in stack/)")
+    if r.status != 200:
+        return res.miss(f"Prometheus at {ctx.prometheus} is not ready (HTTP {r.status})")
+    return res.ok(f"Prometheus answers at {ctx.prometheus}")
+
+
+def targets_up(ctx, res, jobs):
+    try:
+        active = ctx.prom_api("/api/v1/targets?state=active")["activeTargets"]
+    except (web.Unreachable, ValueError) as e:
+        return res.miss(f"cannot list Prometheus' targets: {e}")
+    ok = True
+    for job in jobs:
+        mine = [t for t in active if t["labels"].get("job") == job]
+        if not mine:
+            ok = res.miss(f"Prometheus has no scrape job {job!r}",
+                          "use the workshop's stack/prometheus/prometheus.yml")
+            continue
+        for t in mine:
+            if t.get("health") == "up":
+                res.ok(f"Prometheus scrapes {job} at {t['scrapeUrl']}: up")
+            else:
+                err = t.get("lastError") or "not scraped yet"
+                ok = res.miss(f"Prometheus cannot scrape {job} at {t['scrapeUrl']}: {err}",
+                              "is it running and serving /metrics (exercise 0)? A new target is "
+                              "scraped within 15 s")
+    return ok
+
+
+def exercise6(ctx, res):
+    if not prometheus_ready(ctx, res):
+        return
+    targets_up(ctx, res, ["frontend", "backend"])
+    for expr, why in SEED_QUERIES:
+        try:
+            result = ctx.prom_query(expr)
+        except (web.Unreachable, ValueError) as e:
+            res.miss(f"{expr}: {e}")
+            continue
+        own = [r for r in result if not SYNTHETIC.match(r["metric"].get("__name__", ""))]
+        if not result:
+            res.miss(f"{expr} returns nothing", why)
+            continue
+        if not own:
+            res.miss(f"{expr} returns only Prometheus' own up/scrape_* series, nothing the service "
+                     "exposes", why)
+            continue
+        values = [float(r["value"][1]) for r in result]
+        if all(math.isnan(v) for v in values):
+            res.ok(f"{expr} {short(result)} (no requests in the last 5 minutes: send some traffic)")
+        else:
+            res.ok(f"{expr} {short(result)}")
+
+
+# ---- dashboards (7 and 8) -----------------------------------------------------------------------
+
+
+class Dashboard:
+    def __init__(self, title, origin, model, gnet_id=None):
+        self.title, self.origin, self.model = title, origin, model
+        self.gnet_id = gnet_id or model.get("gnetId")
+        self.queries = promql.dashboard_queries(model)
+
+
+def grafana_dashboards(ctx, res):
+    """The attendee's dashboards in Grafana (provisioned ones left out), or None when Grafana
+    cannot be read."""
+    try:
+        health = web.request(ctx.grafana + "/api/health", timeout=ctx.timeout)
+    except web.Unreachable:
+        return None
+    if health.status != 200:
+        return None
+    try:
+        found = ctx.grafana_api("/api/search?type=dash-db&limit=500")
+        sources = ctx.grafana_api("/api/datasources")
+    except (web.Unreachable, ValueError) as e:
+        res.miss(f"Grafana answers at {ctx.grafana} but its API refused the checker: {e}",
+                 "set GRAFANA_USER / GRAFANA_PASSWORD (default admin/admin)")
+        return []
+    proms = [s for s in sources or [] if s.get("type") == "prometheus"]
+    if proms:
+        res.ok(f"Grafana has a Prometheus data source ({proms[0].get('name')}: {proms[0].get('url')})")
+    else:
+        res.miss("Grafana has no Prometheus data source",
+                 "Connections > Data sources > Add: Prometheus, URL http://localhost:9090")
+    out = []
+    for item in found or []:
+        try:
+            doc = ctx.grafana_api(f"/api/dashboards/uid/{item['uid']}")
+        except (web.Unreachable, ValueError):
+            continue
+        if doc.get("meta", {}).get("provisioned"):
+            continue  # shipped by stack/grafana: not the attendee's work
+        model = doc.get("dashboard", {})
+        out.append(Dashboard(model.get("title", item.get("title")), "Grafana", model, model.get("gnetId")))
+    return out
+
+
+def file_dashboards(ctx, res):
+    out = []
+    for path in ctx.dashboards:
+        try:
+            with open(path, encoding="utf-8") as f:
+                model = json.load(f)
+        except (OSError, ValueError) as e:
+            res.miss(f"cannot read the dashboard file {path}: {e}")
+            continue
+        model = model.get("dashboard", model)  # the API's envelope or the bare model
+        out.append(Dashboard(model.get("title", path), path, model))
+    return out
+
+
+def collect_dashboards(ctx, res):
+    boards = grafana_dashboards(ctx, res)
+    if boards is None and not ctx.dashboards:
+        res.miss(f"Grafana does not answer at {ctx.grafana}, and no --dashboard file was given",
+                 "the Docker stack runs Grafana on :3000 (Debian has no package for it); without it, "
+                 "export your dashboard (Share > Export > Save to file) and pass --dashboard FILE")
+        return None
+    return (boards or []) + file_dashboards(ctx, res)
+
+
+def run_queries(ctx, board, keep):
+    """(with data, empty, failed) counts of a dashboard's queries that keep() selects."""
+    data, empty, failed = [], [], []
+    for title, expr in board.queries:
+        if not keep(expr):
+            continue
+        try:
+            result = ctx.prom_query(promql.grafana_to_promql(expr))
+        except ValueError as e:
+            failed.append((title, expr, str(e)))
+            continue
+        (data if result else empty).append((title, expr))
+    return data, empty, failed
+
+
+def judge_boards(ctx, res, boards, keep, what, hint):
+    candidates = [b for b in boards if any(keep(e) for _, e in b.queries)]
+    if not candidates:
+        names = ", ".join(repr(b.title) for b in boards) or "none"
+        return res.miss(f"no dashboard queries {what} (dashboards seen: {names})", hint)
+    best = None
+    for b in candidates:
+        try:
+            data, empty, failed = run_queries(ctx, b, keep)
+        except web.Unreachable as e:
+            return res.miss(f"cannot run the dashboard's queries on Prometheus: {e}")
+        if best is None or len(data) > len(best[1]):
+            best = (b, data, empty, failed)
+    b, data, empty, failed = best
+    origin = f" (grafana.com #{b.gnet_id})" if b.gnet_id else ""
+    if not data:
+        return res.miss(f"dashboard {b.title!r}{origin} from {b.origin}: none of its {what} queries "
+                        "return data in Prometheus", hint)
+    res.ok(f"dashboard {b.title!r}{origin} from {b.origin}: {len(data)} of "
+           f"{len(data) + len(empty) + len(failed)} queries on {what} return data")
+    for title, expr, err in failed[:3]:
+        res.warn(f"panel {title!r}: {expr!r} fails: {err}")
+    return b
+
+
+def exercise7(ctx, res):
+    boards = collect_dashboards(ctx, res)
+    if boards is None:
+        return
+    b = judge_boards(ctx, res, boards, lambda e: bool(WORKSHOP_METRIC.search(e)), "the workshop's metrics",
+                     "build a dashboard with a panel such as sum(recent_fruits) (see exercise 7)")
+    if b:
+        ideas = {
+            "fruits in total": r"all_fruits|sum\s*\(\s*recent_fruits",
+            "fruits by fruit": r"recent_fruits",
+            "latency of /hello and /fruit": r"http_latency",
+            "requests to /hello and /fruit": r"hello_total|http_latency_count|http_requests_total",
+        }
+        text = " ".join(e for _, e in b.queries)
+        covered = [k for k, rx in ideas.items() if re.search(rx, text)]
+        missing = [k for k in ideas if k not in covered]
+        if missing:
+            res.warn(f"the guide's panel ideas not on it yet: {', '.join(missing)}")
+
+
+def exercise8(ctx, res):
+    if not prometheus_ready(ctx, res):
+        return
+    try:
+        up = {r["metric"].get("job"): float(r["value"][1])
+              for r in ctx.prom_query('up{job=~"%s"}' % "|".join(EXPORTER_JOBS))}
+    except (web.Unreachable, ValueError) as e:
+        return res.miss(f"cannot query Prometheus: {e}")
+    down = [j for j in EXPORTER_JOBS if up.get(j) != 1]
+    if down:
+        res.miss(f"exporters not up in Prometheus: {', '.join(down)} (their dashboards would be empty)",
+                 "stack/native/up starts them all")
+    else:
+        res.ok(f"the exporters are up: {', '.join(EXPORTER_JOBS)}")
+    boards = collect_dashboards(ctx, res)
+    if boards is None:
+        return
+    judge_boards(
+        ctx, res, boards,
+        lambda e: any(s and (promql.metric_name(s) or "").startswith(EXPORTER_PREFIXES)
+                      for s in promql.selectors(e)),
+        "exporter metrics",
+        "import one from grafana.com: Dashboards > New > Import, e.g. 1860 (Node Exporter Full)",
+    )
+
+
+# ---- exercise 9 ---------------------------------------------------------------------------------
+
+
+def is_workshop_selector(sel):
+    name = promql.metric_name(sel) or ""
+    if name == "up":
+        return False
+    return bool(WORKSHOP_METRIC.search(name)) or re.search(r'job\s*=~?\s*"(frontend|backend)', sel) is not None
+
+
+def exercise9(ctx, res):
+    if not prometheus_ready(ctx, res):
+        return
+    try:
+        groups = ctx.prom_api("/api/v1/rules?type=alert")["groups"]
+    except (web.Unreachable, ValueError) as e:
+        return res.miss(f"cannot read Prometheus' rules: {e}")
+    alerts = [r for g in groups for r in g["rules"] if r.get("type") == "alerting"]
+    if not alerts:
+        return res.miss("Prometheus has no alert rules loaded",
+                        "prometheus.yml's rule_files must list stack/prometheus/rules/alerts.yml")
+    sick = [r for r in alerts if r.get("health") not in ("ok", "unknown")]
+    if sick:
+        res.miss(f"alert {sick[0]['name']} cannot be evaluated: {sick[0].get('lastError')}")
+    else:
+        res.ok(f"{len(alerts)} alert rules loaded in {len(groups)} groups, all evaluating")
+    alertmanager(ctx, res)
+    rules_have_data(ctx, res, alerts)
+    fired(ctx, res)
+
+
+def alertmanager(ctx, res):
+    try:
+        r = web.request(ctx.alertmanager + "/api/v2/status", timeout=ctx.timeout)
+        ok = r.status == 200
+    except web.Unreachable:
+        ok = False
+    if not ok:
+        res.miss(f"Alertmanager does not answer at {ctx.alertmanager}", "stack/native/up starts it")
+    else:
+        res.ok(f"Alertmanager answers at {ctx.alertmanager}")
+    try:
+        active = ctx.prom_api("/api/v1/alertmanagers")["activeAlertmanagers"]
+    except (web.Unreachable, ValueError) as e:
+        return res.miss(f"cannot ask Prometheus about its Alertmanagers: {e}")
+    if active:
+        res.ok(f"Prometheus sends its alerts to {', '.join(a['url'] for a in active)}")
+    else:
+        res.miss("Prometheus has no Alertmanager to send alerts to",
+                 "prometheus.yml's alerting section must point at localhost:9093")
+
+
+def rules_have_data(ctx, res, alerts):
+    """A rule over series that do not exist can never fire: check each selector has had data in
+    the last 15 minutes. The workshop's own metrics must be there; exporters' are only noted."""
+    blind, blind_stack = [], []
+    for rule in alerts:
+        for sel in promql.selectors(rule["query"]):
+            try:
+                present = ctx.prom_query(f"present_over_time({sel}[15m])")
+            except (web.Unreachable, ValueError):
+                continue
+            if not present:
+                (blind if is_workshop_selector(sel) else blind_stack).append((rule["name"], sel))
+    for name, sel in blind:
+        res.miss(f"alert {name} watches {sel}, which Prometheus has no series for: it can never fire",
+                 "add that metric (exercises 1 to 5) with exactly these labels, and let Prometheus scrape it")
+    for name, sel in blind_stack[:4]:
+        res.warn(f"alert {name} watches {sel}, which has no series now (a stack exporter's metric)")
+    if not blind:
+        res.ok("every alert on the workshop's metrics watches series that exist")
+
+
+def fired(ctx, res):
+    how = ('make one fire: stop the backend (Ctrl-C) and wait: ServiceDown{job="backend"} is pending '
+           "at once and firing after its `for: 1m`; see it at :9090/alerts and :9093, then start the "
+           "backend again and watch it resolve")
+    try:
+        result = ctx.prom_query('count by (alertname) (count_over_time(ALERTS{alertstate="firing"}[1h]))')
+    except (web.Unreachable, ValueError) as e:
+        return res.miss(f"cannot query ALERTS: {e}")
+    if not result:
+        return res.miss("no alert has fired in the last hour", how)
+    names = sorted(r["metric"].get("alertname", "?") for r in result)
+    res.ok(f"alerts fired in the last hour: {', '.join(names)}")
+    try:
+        expo, _ = web.scrape(ctx.alertmanager + "/metrics", ctx.timeout)
+    except (web.Unreachable, ValueError):
+        return res.miss("cannot read Alertmanager's /metrics to see whether the alert reached it")
+    got = sum(v for lab, v in expo.series("alertmanager_alerts_received_total")
+              if lab.get("status") == "firing")
+    if got > 0:
+        res.ok(f"Alertmanager has received {web.fmt(got)} firing alert notifications since it started")
+    else:
+        res.miss("Alertmanager has received no firing alert since it started", how)
