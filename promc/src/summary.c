@@ -28,6 +28,8 @@
  *  - Backpressure: only when a ring is completely full (its owner produced RING_CAP values
  *    during one merge pass by someone else) does its owner wait, for that pass only: never for
  *    a scrape's rendering, another family or I/O. Nothing is dropped.
+ *  - A merge pass works in buffers of the merging thread (made at its first merge, freed at its
+ *    exit), so an idle summary child costs a few hundred bytes, not a ring's worth of scratch.
  *  - A slot is owned by one live thread at a time. At thread exit (pthread key destructor) its
  *    slots are handed back and the next thread to observe the summary adopts one, so memory is
  *    bounded by the number of threads alive at once. slots_lock serialises ownership changes
@@ -266,11 +268,15 @@ struct summary_state {
     /* Owned by the holder of `merging`. */
     ckms_stream *streams; /* k of them */
     int64_t cur_epoch;
-    uint64_t *scratch; /* RING_CAP entries drained from one ring */
-    uint64_t *run;     /* RING_CAP values of one epoch */
-    uint64_t *sort_tmp;
-    double *sorted;
 };
+
+/* Work space of a merge pass: one set per thread that merges, made at its first merge and
+ * freed when it exits, so a summary costs no buffers of its own. */
+typedef struct merge_bufs {
+    uint64_t copy[RING_CAP]; /* one ring's entries, drained */
+    uint64_t tmp[RING_CAP];  /* for the radix sort */
+    double sorted[RING_CAP];
+} merge_bufs;
 
 typedef struct tcache_entry {
     uint64_t id;
@@ -280,6 +286,7 @@ typedef struct tcache_entry {
 static _Atomic uint64_t next_id = 1;
 static _Thread_local tcache_entry tcache[TCACHE_SIZE];
 static _Thread_local summary_slot *tls_slots; /* this thread's slots; its address is its token */
+static _Thread_local merge_bufs *tls_bufs;
 static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_key_t exit_key;
 static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
@@ -305,6 +312,8 @@ static void slots_release(void *arg) {
     }
     pthread_mutex_unlock(&slots_lock);
     memset(tcache, 0, sizeof tcache); /* a later observation in another destructor re-adopts */
+    free(tls_bufs);
+    tls_bufs = NULL;
 }
 
 static void make_exit_key(void) {
@@ -439,52 +448,70 @@ static void rotate(summary_state *s, int64_t e) {
     s->cur_epoch = e;
 }
 
-/* Inserts values (as bits) observed during epoch e into every stream alive at e. */
-static void merge_run(summary_state *s, uint64_t *bits, size_t n, int64_t e) {
+/* Inserts values (as bits, clobbered) observed during epoch e into every stream alive at e. */
+static void merge_run(summary_state *s, merge_bufs *b, uint64_t *bits, size_t n, int64_t e) {
     if (n == 0)
         return;
     if (e != EPOCH_NONE)
         rotate(s, e); /* a producer may have seen a later epoch than the merger's clock */
-    double *vals = s->sorted;
-    sort_doubles(bits, s->sort_tmp, n, vals);
+    sort_doubles(bits, b->tmp, n, b->sorted);
     for (int j = 0; j < s->k; j++) {
         ckms_stream *st = &s->streams[j];
         if (st->reset_epoch <= e) /* alive when the values were observed */
             /* On allocation failure the stream stays valid without this run. */
-            (void)ckms_insert_sorted(st, s->targets, s->nq, vals, n);
+            (void)ckms_insert_sorted(st, s->targets, s->nq, b->sorted, n);
     }
 }
 
-static void drain_slot(summary_state *s, summary_slot *sl) {
+/* Moves one ring into the streams; without work space (out of memory) its values are dropped
+ * from the quantiles (count and sum keep them) rather than leave the owner waiting. */
+static void drain_slot(summary_state *s, summary_slot *sl, merge_bufs *b) {
     uint64_t tail = atomic_load_explicit(&sl->tail, memory_order_relaxed);
     uint64_t head = atomic_load_explicit(&sl->head, memory_order_acquire);
     if (tail == head)
         return;
     size_t n = (size_t)(head - tail);
-    for (size_t i = 0; i < n; i++)
-        s->scratch[i] = sl->ring[(tail + i) & (RING_CAP - 1)];
-    atomic_store_explicit(&sl->tail, head, memory_order_release); /* the owner may refill now */
     int64_t e = sl->cons_epoch;
-    size_t m = 0;
+    if (!b) {
+        for (size_t i = 0; i < n; i++) {
+            uint64_t u = sl->ring[(tail + i) & (RING_CAP - 1)];
+            if (is_marker(u))
+                e = (int64_t)(u & MARKER_EPOCH_BITS);
+        }
+        sl->cons_epoch = e;
+        atomic_store_explicit(&sl->tail, head, memory_order_release);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        b->copy[i] = sl->ring[(tail + i) & (RING_CAP - 1)];
+    atomic_store_explicit(&sl->tail, head, memory_order_release); /* the owner may refill now */
+    size_t start = 0;
     for (size_t i = 0; i < n; i++) {
-        uint64_t u = s->scratch[i];
-        if (is_marker(u)) {
-            merge_run(s, s->run, m, e);
-            m = 0;
+        uint64_t u = b->copy[i];
+        if (is_marker(u)) { /* values between two markers are one run of one epoch */
+            merge_run(s, b, b->copy + start, i - start, e);
+            start = i + 1;
             e = (int64_t)(u & MARKER_EPOCH_BITS);
-        } else {
-            s->run[m++] = u;
         }
     }
-    merge_run(s, s->run, m, e);
+    merge_run(s, b, b->copy + start, n - start, e);
     sl->cons_epoch = e;
 }
 
+static merge_bufs *merge_bufs_get(void) {
+    if (__builtin_expect(tls_bufs == NULL, 0) && (tls_bufs = malloc(sizeof *tls_bufs)) != NULL) {
+        pthread_once(&exit_key_once, make_exit_key);
+        pthread_setspecific(exit_key, &tls_slots); /* non-NULL, so slots_release frees them */
+    }
+    return tls_bufs;
+}
+
 static void merge_all(summary_state *s) {
+    merge_bufs *b = merge_bufs_get();
     rotate(s, now_epoch(s));
     for (summary_slot *sl = atomic_load_explicit(&s->slots, memory_order_acquire); sl;
          sl = sl->next)
-        drain_slot(s, sl);
+        drain_slot(s, sl, b);
 }
 
 /* ---- Observing ---------------------------------------------------------------------------- */
@@ -609,11 +636,7 @@ summary_state *promc__summary_state_new(const promc_family *f) {
     if (nq > 0) {
         s->targets = calloc(nq, sizeof *s->targets);
         s->streams = calloc((size_t)k, sizeof *s->streams);
-        s->scratch = malloc(RING_CAP * sizeof *s->scratch);
-        s->run = malloc(RING_CAP * sizeof *s->run);
-        s->sort_tmp = malloc(RING_CAP * sizeof *s->sort_tmp);
-        s->sorted = malloc(RING_CAP * sizeof *s->sorted);
-        if (!s->targets || !s->streams || !s->scratch || !s->run || !s->sort_tmp || !s->sorted) {
+        if (!s->targets || !s->streams) {
             promc__summary_state_free(s);
             promc__seterr(PROMC_ENOMEM, "out of memory");
             return NULL;
@@ -649,9 +672,5 @@ void promc__summary_state_free(summary_state *s) {
         }
     free(s->streams);
     free(s->targets);
-    free(s->scratch);
-    free(s->run);
-    free(s->sort_tmp);
-    free(s->sorted);
     free(s);
 }

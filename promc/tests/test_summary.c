@@ -356,7 +356,61 @@ static void test_threads_and_slots(void) {
     promc__summary_state_free(shared);
 }
 
+/* ---- Through the public API: labelled children, snapshot, exposition ----------------------- */
+
+static void test_public_api(void) {
+    promc_registry *reg = promc_registry_new();
+    promc_summary *parent =
+        promc_summary_new(reg, "lat_seconds", "Latency.", PROMC_LABELS("path"), golang_q, 3, 0, 0);
+    CHECK(parent != NULL);
+    promc_summary *a = promc_summary_labels(parent, "/a");
+    promc_summary *b = promc_summary_labels(parent, "/b");
+    CHECK(a && b && a != b);
+    CHECK(promc_summary_labels(parent, "/a") == a);
+    for (int i = 1; i <= 100; i++)
+        CHECK_INT(promc_summary_observe(a, i), 0);
+    CHECK_INT(promc_summary_observe(a, NAN), PROMC_EINVAL);
+    CHECK_INT(promc_summary_observe(parent, 1), PROMC_ESTATE);
+    double v[3], sum;
+    uint64_t count;
+    CHECK_INT(promc_summary_snapshot(a, v, 3, &sum, &count), 0);
+    CHECK_INT(count, 100);
+    CHECK_DBL(sum, 5050);
+    CHECK(v[0] >= 45 && v[0] <= 55);
+    CHECK(v[1] >= 89 && v[1] <= 91);
+    CHECK_DBL(v[2], 99); /* ceil(0.99 * 100) = 99, and 0.001 * 100 is less than one rank */
+    CHECK_INT(promc_summary_snapshot(b, v, 3, &sum, &count), 0);
+    CHECK(isnan(v[0]) && isnan(v[1]) && isnan(v[2]));
+    CHECK_INT(count, 0);
+    PROMC_TIME_SUMMARY(b) {
+        /* timed block */
+    }
+    CHECK_INT(promc_summary_snapshot(b, v, 3, &sum, &count), 0);
+    CHECK_INT(count, 1);
+    CHECK(sum >= 0 && sum < 1);
+
+    char *text;
+    size_t len;
+    CHECK_INT(promc_render(reg, PROMC_FORMAT_TEXT, &text, &len), 0);
+    CHECK_CONTAINS(text, "# TYPE lat_seconds summary\n");
+    CHECK_CONTAINS(text, "lat_seconds{path=\"/a\",quantile=\"0.99\"} 99\n");
+    CHECK_CONTAINS(text, "lat_seconds_count{path=\"/a\"} 100\n");
+    CHECK_CONTAINS(text, "lat_seconds_sum{path=\"/a\"} 5050\n");
+    CHECK_CONTAINS(text, "lat_seconds_count{path=\"/b\"} 1\n");
+    free(text);
+
+    /* Without quantiles: only _count and _sum. */
+    promc_summary *plain = promc_summary_new(reg, "plain_bytes", "Sizes.", NULL, NULL, 0, 0, 0);
+    CHECK_INT(promc_summary_observe(plain, 3), 0);
+    CHECK_INT(promc_render(reg, PROMC_FORMAT_TEXT, &text, &len), 0);
+    CHECK_CONTAINS(text, "plain_bytes_count 1\nplain_bytes_sum 3\n");
+    CHECK(strstr(text, "plain_bytes{quantile") == NULL);
+    free(text);
+    promc_registry_free(reg);
+}
+
 int main(void) {
+    test_public_api();
     test_accuracy();
     test_edges();
     test_window();
