@@ -23,6 +23,7 @@ typedef struct be_config {
     const char *dead_letter_queue;
     const char *redis_host;
     int redis_port;
+    int redis_db;
     int redis_timeout_ms;
     int publish_timeout_ms;
     const char *log_level;

@@ -55,6 +55,7 @@ static const ws_opt options[] = {
      "queue that receives poison messages"},
     {"redis-host", "REDIS_HOST", WS_OPT_STR, &cfg.redis_host, 0, 0, "HOST", "Redis host"},
     {"redis-port", "REDIS_PORT", WS_OPT_INT, &cfg.redis_port, 1, 65535, "PORT", "Redis port"},
+    {"redis-db", "REDIS_DB", WS_OPT_INT, &cfg.redis_db, 0, 1000, "N", "Redis database number"},
     {"redis-timeout-ms", "REDIS_TIMEOUT_MS", WS_OPT_INT, &cfg.redis_timeout_ms, 1, 60000, "MS",
      "bound on connecting to Redis and on each command"},
     {"publish-timeout-ms", "PUBLISH_TIMEOUT_MS", WS_OPT_INT, &cfg.publish_timeout_ms, 10, 60000,

@@ -168,7 +168,8 @@ int be_workers_start(const be_config *cfg, const atomic_bool *running,
         *w = (worker){.id = nworkers, .cfg = cfg, .running = running, .dead_letters = dead_letters};
         w->mq = ws_mq_consumer_new(&cfg->mq, cfg->queue, cfg->prefetch);
         w->db = ws_db_new(cfg->pg_dsn);
-        w->cache = ws_cache_new(cfg->redis_host, cfg->redis_port, cfg->redis_timeout_ms);
+        w->cache =
+            ws_cache_new(cfg->redis_host, cfg->redis_port, cfg->redis_db, cfg->redis_timeout_ms);
         if (!w->mq || !w->db || !w->cache ||
             pthread_create(&w->thread, NULL, worker_main, w) != 0) {
             free_worker(w);

@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <hiredis/hiredis.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +11,7 @@
 
 struct ws_cache {
     char *host;
-    int port;
+    int port, db;
     struct timeval timeout;
     redisContext *ctx;
     double retry_at;
@@ -18,7 +19,7 @@ struct ws_cache {
     char error[160];
 };
 
-ws_cache *ws_cache_new(const char *host, int port, int timeout_ms) {
+ws_cache *ws_cache_new(const char *host, int port, int db, int timeout_ms) {
     ws_cache *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
@@ -28,6 +29,7 @@ ws_cache *ws_cache_new(const char *host, int port, int timeout_ms) {
         return NULL;
     }
     c->port = port;
+    c->db = db;
     c->timeout = (struct timeval){timeout_ms / 1000, (timeout_ms % 1000) * 1000};
     ws_backoff_init(&c->backoff, 100, 2000);
     return c;
@@ -67,6 +69,16 @@ static int ensure(ws_cache *c) {
     if (!c->ctx || c->ctx->err || redisSetTimeout(c->ctx, c->timeout) != REDIS_OK) {
         drop(c, "connect");
         return -1;
+    }
+    if (c->db != 0) {
+        redisReply *r = redisCommand(c->ctx, "SELECT %d", c->db);
+        bool ok = r && r->type == REDIS_REPLY_STATUS;
+        if (r)
+            freeReplyObject(r);
+        if (!ok) {
+            drop(c, "select");
+            return -1;
+        }
     }
     ws_backoff_reset(&c->backoff);
     return 0;

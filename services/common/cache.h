@@ -8,8 +8,9 @@
 
 typedef struct ws_cache ws_cache;
 
-/* timeout_ms bounds connecting and each command. NULL on ENOMEM. */
-ws_cache *ws_cache_new(const char *host, int port, int timeout_ms);
+/* db: the Redis database number (SELECT). timeout_ms bounds connecting and each command.
+ * NULL on ENOMEM. */
+ws_cache *ws_cache_new(const char *host, int port, int db, int timeout_ms);
 void ws_cache_free(ws_cache *c);
 
 enum { WS_CACHE_HIT = 1, WS_CACHE_MISS = 0, WS_CACHE_ERROR = -1 };

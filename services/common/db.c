@@ -83,6 +83,12 @@ static int run_schema(ws_db *db) {
     return ok ? WS_DB_OK : WS_DB_ERROR;
 }
 
+/* Server notices ("relation already exists, skipping") are not worth a log line. */
+static void on_notice(void *arg, const char *message) {
+    (void)arg;
+    log_debug("postgres notice: %.*s", (int)strcspn(message, "\n"), message);
+}
+
 int ws_db_ready(ws_db *db) {
     if (db->conn && PQstatus(db->conn) != CONNECTION_OK)
         drop_connection(db);
@@ -101,6 +107,7 @@ int ws_db_ready(ws_db *db) {
             drop_connection(db);
             return WS_DB_DOWN;
         }
+        PQsetNoticeProcessor(db->conn, on_notice, NULL);
         db->schema_ok = false;
     }
     if (!db->schema_ok) {

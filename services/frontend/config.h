@@ -20,6 +20,7 @@ typedef struct fe_config {
     const char *queue;
     const char *redis_host;
     int redis_port;
+    int redis_db;
     int redis_timeout_ms;
     int cache_ttl_s;
     int publish_timeout_ms;

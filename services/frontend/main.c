@@ -50,6 +50,7 @@ static const ws_opt options[] = {
     {"queue", "QUEUE", WS_OPT_STR, &cfg.queue, 0, 0, "NAME", "queue of jobs and orders"},
     {"redis-host", "REDIS_HOST", WS_OPT_STR, &cfg.redis_host, 0, 0, "HOST", "Redis host"},
     {"redis-port", "REDIS_PORT", WS_OPT_INT, &cfg.redis_port, 1, 65535, "PORT", "Redis port"},
+    {"redis-db", "REDIS_DB", WS_OPT_INT, &cfg.redis_db, 0, 1000, "N", "Redis database number"},
     {"redis-timeout-ms", "REDIS_TIMEOUT_MS", WS_OPT_INT, &cfg.redis_timeout_ms, 1, 60000, "MS",
      "bound on connecting to Redis and on each command"},
     {"cache-ttl", "CACHE_TTL", WS_OPT_INT, &cfg.cache_ttl_s, 1, 86400, "SECONDS",

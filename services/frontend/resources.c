@@ -32,7 +32,8 @@ fe_resources *fe_resources_get(void) {
     if (!n)
         return NULL;
     n->res.db = ws_db_new(config->pg_dsn);
-    n->res.cache = ws_cache_new(config->redis_host, config->redis_port, config->redis_timeout_ms);
+    n->res.cache = ws_cache_new(config->redis_host, config->redis_port, config->redis_db,
+                                config->redis_timeout_ms);
     n->res.orders = ws_mq_publisher_new(&config->mq, config->queue);
     if (!n->res.db || !n->res.cache || !n->res.orders) {
         free_node(n);
