@@ -55,9 +55,11 @@ typedef struct want_series {
     double value;
 } want_series;
 
+#define MAX_STATES (3 + 1)
+
 /* Everything the rendered output must show. */
 typedef struct expect {
-    bool families; /* the help was accepted: three families */
+    bool families; /* the help was accepted: gauge, counter, histogram, info (and enum) */
     bool children; /* the label values were accepted */
     bool unit;     /* the gauge has unit "bytes" */
     want_series gauges[MAX_GAUGES];
@@ -68,6 +70,11 @@ typedef struct expect {
     const double *bounds;    /* histogram bucket bounds */
     size_t nbounds;
     bool observed; /* the histogram got one observation: value */
+    bool info;     /* the info child holds info_values */
+    want_series info_values;
+    bool enum_ok; /* the enum's states were accepted */
+    const char *states[MAX_STATES];
+    size_t state_lens[MAX_STATES], nstates, state;
 } expect;
 
 /* ---- Failing loudly ---------------------------------------------------------------------- */
@@ -283,6 +290,40 @@ static void check_histogram(const expo_doc *doc, expo_format fmt, const fuzz_cas
         check_histogram_sample(&doc->samples[f->first_sample + i], i, fc, e, om, has_sum);
 }
 
+static void check_info(const expo_doc *doc, expo_format fmt, const fuzz_case *fc, const expect *e) {
+    bool om = fmt == EXPO_OPENMETRICS;
+    const expo_family *f = expo_find_family(doc, om ? "fz_build" : "fz_build_info");
+    REQUIRE(f, "no info family");
+    check_family(f, om ? "info" : "gauge", fc);
+    REQUIRE(f->nsamples == (e->info ? 1u : 0u), "%zu info samples", f->nsamples);
+    if (f->nsamples == 1) {
+        const expo_sample *s = &doc->samples[f->first_sample];
+        REQUIRE(strcmp(s->name.data, "fz_build_info") == 0 && s->value == 1, "info sample %s",
+                s->name.data);
+        REQUIRE(labels_are(&s->labels, fc, e->info_values.values, e->info_values.lens, NULL),
+                "info labels came back different");
+    }
+}
+
+static void check_enum(const expo_doc *doc, expo_format fmt, const fuzz_case *fc, const expect *e) {
+    const expo_family *f = expo_find_family(doc, "fz_enum");
+    REQUIRE(!f == !e->enum_ok, "enum family presence");
+    if (!f)
+        return;
+    check_family(f, fmt == EXPO_OPENMETRICS ? "stateset" : "gauge", fc);
+    REQUIRE(f->nsamples == (e->children ? e->nstates : 0), "%zu enum samples", f->nsamples);
+    for (size_t i = 0; i < f->nsamples; i++) {
+        const expo_sample *s = &doc->samples[f->first_sample + i];
+        REQUIRE(strcmp(s->name.data, "fz_enum") == 0, "enum sample %s", s->name.data);
+        REQUIRE(labels_are(&s->labels, fc, (const char *const *)fc->field + F_V0, fc->len + F_V0,
+                           "fz_enum"),
+                "enum labels came back different");
+        REQUIRE(str_is(expo_label_value(&s->labels, "fz_enum"), e->states[i], e->state_lens[i]),
+                "enum state %zu came back different", i);
+        REQUIRE(s->value == (i == e->state ? 1 : 0), "enum state %zu = %.17g", i, s->value);
+    }
+}
+
 static void render_and_check(promc_registry *reg, expo_format efmt, const fuzz_case *fc,
                              const expect *e) {
     promc_format fmt = efmt == EXPO_TEXT ? PROMC_FORMAT_TEXT : PROMC_FORMAT_OPENMETRICS;
@@ -297,11 +338,14 @@ static void render_and_check(promc_registry *reg, expo_format efmt, const fuzz_c
     if (expo_parse(out, len, efmt, &doc, err, sizeof err) != 0)
         fuzz_fail(__LINE__, "the %s output does not parse: %s",
                   efmt == EXPO_TEXT ? "text 0.0.4" : "OpenMetrics", err);
-    REQUIRE(doc.nfamilies == (e->families ? 3u : 0u), "%zu families", doc.nfamilies);
+    size_t want = e->families ? 4u + e->enum_ok : 0u;
+    REQUIRE(doc.nfamilies == want, "%zu families, want %zu", doc.nfamilies, want);
     if (e->families) {
         check_gauge(&doc, efmt, fc, e);
         check_counter(&doc, efmt, fc, e);
         check_histogram(&doc, efmt, fc, e);
+        check_info(&doc, efmt, fc, e);
+        check_enum(&doc, efmt, fc, e);
     }
     expo_doc_free(&doc);
     cur_output = NULL;
@@ -310,10 +354,10 @@ static void render_and_check(promc_registry *reg, expo_format efmt, const fuzz_c
 
 /* ---- Driving promc ----------------------------------------------------------------------- */
 
-static void require_rejected(const void *handle, const char *what) {
+/* err: promc_last_error() right after the call that made handle. */
+static void require_rejected(const void *handle, int err, const char *what) {
     REQUIRE(handle == NULL, "%s accepted invalid UTF-8", what);
-    REQUIRE(promc_last_error() == PROMC_EINVAL, "%s: error %d, want PROMC_EINVAL", what,
-            promc_last_error());
+    REQUIRE(err == PROMC_EINVAL, "%s: error %d, want PROMC_EINVAL", what, err);
 }
 
 static bool all_labels_valid(const fuzz_case *fc) {
@@ -338,14 +382,18 @@ static bool rotated_values(const fuzz_case *fc, want_series *w) {
 static void update_children(promc_gauge *g, promc_counter *c, promc_histogram *h,
                             const fuzz_case *fc, expect *e) {
     const char *const *values = (const char *const *)fc->field + F_V0;
+    int err[3];
     promc_gauge *gc = promc_gauge_labelsv(g, values);
+    err[0] = promc_last_error();
     promc_counter *cc = promc_counter_labelsv(c, values);
+    err[1] = promc_last_error();
     promc_histogram *hc = promc_histogram_labelsv(h, values);
+    err[2] = promc_last_error();
     if (!e->children) {
         fuzz_stats_total.labels_rejected++;
-        require_rejected(gc, "gauge labels");
-        require_rejected(cc, "counter labels");
-        require_rejected(hc, "histogram labels");
+        require_rejected(gc, err[0], "gauge labels");
+        require_rejected(cc, err[1], "counter labels");
+        require_rejected(hc, err[2], "histogram labels");
         return;
     }
     fuzz_stats_total.labels_accepted++;
@@ -394,6 +442,55 @@ static void update_children(promc_gauge *g, promc_counter *c, promc_histogram *h
     e->exemplar_counter = fabs(v);
 }
 
+/* The info child: the values, then (with C_SECOND_CHILD) replaced by the rotated ones. */
+static void update_info(promc_info *info, const fuzz_case *fc, expect *e) {
+    const char *const *values = (const char *const *)fc->field + F_V0;
+    int rc = promc_info_set(info, values);
+    if (!e->children) {
+        REQUIRE(rc == PROMC_EINVAL, "info_set accepted invalid UTF-8 (rc %d)", rc);
+        return;
+    }
+    REQUIRE(rc == 0, "info_set: %s", promc_last_error_message());
+    e->info = true;
+    e->info_values = e->gauges[0];
+    want_series w2;
+    if ((fc->ctl & C_SECOND_CHILD) && rotated_values(fc, &w2)) {
+        REQUIRE(promc_info_set(info, w2.values) == 0, "info_set again");
+        e->info_values = w2;
+    }
+}
+
+/* Enum states: the label values and the exemplar field; valid when all are valid UTF-8 and
+ * distinct. */
+static void enum_states(const fuzz_case *fc, expect *e) {
+    e->enum_ok = e->families;
+    for (size_t i = 0; i <= fc->nlabels; i++) {
+        size_t f = i < fc->nlabels ? F_V0 + i : F_EXEMPLAR;
+        e->states[i] = fc->field[f];
+        e->state_lens[i] = fc->len[f];
+        e->enum_ok &= expo_utf8_valid(fc->field[f], fc->len[f]);
+        for (size_t j = 0; j < i; j++)
+            e->enum_ok &= strcmp(e->states[i], e->states[j]) != 0;
+    }
+    e->nstates = fc->nlabels + 1;
+    e->state = (fc->ctl >> 3) % e->nstates;
+}
+
+static void update_enum(promc_enum *en, int en_err, const fuzz_case *fc, const expect *e) {
+    if (!e->enum_ok) {
+        if (e->families)
+            require_rejected(en, en_err, "enum states");
+        return;
+    }
+    REQUIRE(en, "valid enum states rejected: %s", promc_last_error_message());
+    promc_enum *child = promc_enum_labelsv(en, (const char *const *)fc->field + F_V0);
+    if (!e->children) {
+        require_rejected(child, promc_last_error(), "enum labels");
+        return;
+    }
+    REQUIRE(child && promc_enum_set(child, e->state) == 0, "enum child");
+}
+
 static bool has_escapes(const fuzz_case *fc) {
     for (int i = 0; i < NFIELDS; i++)
         if (strpbrk(fc->field[i], "\\\"\n"))
@@ -427,18 +524,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
     promc_registry *reg = promc_registry_new();
     REQUIRE(reg, "registry");
+    int err[5];
     promc_gauge *g = promc_gauge_new(reg, "fz_gauge_bytes", help, names);
+    err[0] = promc_last_error();
     promc_counter *c = promc_counter_new(reg, "fz_counter", help, names);
+    err[1] = promc_last_error();
     promc_histogram *h = promc_histogram_new(reg, "fz_hist", help, names, e.bounds,
                                              e.bounds == &fc.bound ? 1 : e.nbounds);
+    err[2] = promc_last_error();
+    promc_info *info = promc_info_new(reg, "fz_build", help, names);
+    err[3] = promc_last_error();
+    enum_states(&fc, &e);
+    const char *states[MAX_STATES + 1] = {NULL};
+    memcpy(states, e.states, e.nstates * sizeof states[0]);
+    promc_enum *en = promc_enum_new(reg, "fz_enum", help, names, states);
+    err[4] = promc_last_error();
     if (!e.families) {
         fuzz_stats_total.help_rejected++;
-        require_rejected(g, "gauge help");
-        require_rejected(c, "counter help");
-        require_rejected(h, "histogram help");
+        require_rejected(g, err[0], "gauge help");
+        require_rejected(c, err[1], "counter help");
+        require_rejected(h, err[2], "histogram help");
+        require_rejected(info, err[3], "info help");
+        require_rejected(en, err[4], "enum help");
     } else {
         fuzz_stats_total.help_accepted++;
-        REQUIRE(g && c && h, "valid help rejected: %s", promc_last_error_message());
+        REQUIRE(g && c && h && info, "valid help rejected: %s", promc_last_error_message());
         if (e.unit)
             REQUIRE(promc_set_unit(g, "bytes") == 0, "unit: %s", promc_last_error_message());
         if (fc.ctl & C_REREGISTER) {
@@ -453,6 +563,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             free(other);
         }
         update_children(g, c, h, &fc, &e);
+        update_info(info, &fc, &e);
+        update_enum(en, err[4], &fc, &e);
     }
 
     render_and_check(reg, EXPO_TEXT, &fc, &e);
