@@ -284,7 +284,9 @@ typedef struct tcache_entry {
 } tcache_entry;
 
 static _Atomic uint64_t next_id = 1;
-static _Thread_local tcache_entry tcache[TCACHE_SIZE];
+/* The hot path's only thread-local: initial-exec, so a shared-library build does not call
+ * __tls_get_addr per observation (one pointer fits any static TLS reserve). */
+static _Thread_local tcache_entry *tcache __attribute__((tls_model("initial-exec")));
 static _Thread_local summary_slot *tls_slots; /* this thread's slots; its address is its token */
 static _Thread_local merge_bufs *tls_bufs;
 static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -311,7 +313,8 @@ static void slots_release(void *arg) {
         atomic_store_explicit(&sl->owner, NULL, memory_order_release);
     }
     pthread_mutex_unlock(&slots_lock);
-    memset(tcache, 0, sizeof tcache); /* a later observation in another destructor re-adopts */
+    free(tcache); /* a later observation in another destructor starts afresh */
+    tcache = NULL;
     free(tls_bufs);
     tls_bufs = NULL;
 }
@@ -366,6 +369,8 @@ static summary_slot *slot_find(summary_state *s) {
         if (!sl)
             return NULL;
     }
+    if (!tcache && !(tcache = calloc(TCACHE_SIZE, sizeof *tcache)))
+        return sl; /* found, but not cached: the next observation searches again */
     tcache_entry *e = &tcache[s->id % TCACHE_SIZE];
     e->id = s->id;
     e->slot = sl;
@@ -373,9 +378,12 @@ static summary_slot *slot_find(summary_state *s) {
 }
 
 static inline summary_slot *slot_get(summary_state *s) {
-    tcache_entry *e = &tcache[s->id % TCACHE_SIZE];
-    if (__builtin_expect(e->id == s->id, 1))
-        return e->slot;
+    tcache_entry *t = tcache;
+    if (__builtin_expect(t != NULL, 1)) {
+        tcache_entry *e = &t[s->id % TCACHE_SIZE];
+        if (__builtin_expect(e->id == s->id, 1))
+            return e->slot;
+    }
     return slot_find(s);
 }
 

@@ -148,6 +148,13 @@ static void test_accuracy(void) {
             data[i] = uniform() < 0.7 ? uniform() : 1e6 + uniform();
         check_accuracy("bimodal", data, n, q, nq);
     }
+    /* The counter-example to the CKMS paper's bound (V. Sitnikov): minimum and maximum first,
+     * then everything between in ascending order, against one target. */
+    const promc_quantile p90[] = {{0.9, 0.04}};
+    data[0] = 0, data[1] = 9999;
+    for (size_t i = 2; i < 10000; i++)
+        data[i] = (double)(i - 1);
+    check_accuracy("sitnikov", data, 10000, p90, 1);
     /* Small samples are exact enough: one, two and ten values. */
     data[0] = 7;
     check_accuracy("one", data, 1, golang_q, 3);
