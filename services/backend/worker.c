@@ -140,6 +140,10 @@ static void handle(worker *w, const ws_mq_delivery *d) {
 
 static void *worker_main(void *arg) {
     worker *w = arg;
+    /* Connect (and create the table) at start, as the seed's backend does; failures are
+     * retried on the first order. */
+    if (ws_db_ready(w->db) != WS_DB_OK)
+        log_every(5, WS_WARN, "database not ready yet error=\"%s\"", ws_db_last_error(w->db));
     while (atomic_load(w->running)) {
         ws_mq_delivery d;
         double t0 = ws_now();
