@@ -28,7 +28,8 @@ for attempt in 1 2 3 4 5; do
     gw_pid=$!
     for _ in $(seq 50); do
         if ! kill -0 "$gw_pid" 2>/dev/null; then break; fi
-        if curl -sf "http://127.0.0.1:$port/metrics" 2>/dev/null | grep -q '^pushgateway_build_info'; then
+        # (no grep -q on a pipe: with pipefail, curl's SIGPIPE would fail the test)
+        if curl -sf "http://127.0.0.1:$port/metrics" 2>/dev/null | grep '^pushgateway_build_info' >/dev/null; then
             break 2
         fi
         sleep 0.1
@@ -79,7 +80,7 @@ expect promc_push_a_total ""
 expect promc_push_b_total "promc_push_b_total{$labels} 9"
 
 # The gateway's own record of the push time proves the grouping key arrived decoded.
-if ! curl -sf "$gw/metrics" | grep -q "^push_time_seconds{$labels} "; then
+if ! curl -sf "$gw/metrics" | grep "^push_time_seconds{$labels} " >/dev/null; then
     echo "FAIL: no push_time_seconds for the group" >&2
     failures=$((failures + 1))
 fi
