@@ -4,7 +4,9 @@
  * default buckets), summary observe (3 quantiles) and the labels() lookup of an existing child
  * (2 labels), beside (a) atomic_fetch_add on one word every thread shares and (b) the same on a
  * 64-byte-aligned word of each thread's own. Every repetition runs all benchmarks in turn, so
- * machine noise hits them alike; the reported figure is the median over repetitions.
+ * machine noise hits them alike; the reported figure is the median over repetitions of the
+ * wall-clock time per operation per thread (the CPU-time figure, in the note, shows whether
+ * other work on the machine took the CPUs away; run.sh raises the priority to avoid that).
  * Output: JSON lines for report.py.  Usage: bench_ops [repetitions] [ms-per-repetition]
  */
 #include "bench_util.h"
@@ -88,8 +90,9 @@ static void body_labelsv_lookup(void *ctx, int thread, uint64_t iters) {
 typedef struct bench_case {
     const char *impl, *bench;
     bench_body_fn body;
-    uint64_t iters; /* per repetition, calibrated */
-    double ns[2][MAX_REPS];
+    uint64_t iters;          /* per repetition, calibrated */
+    double ns[2][MAX_REPS];  /* wall-clock */
+    double cpu[2][MAX_REPS]; /* from the threads' CPU time */
     bool pinned[2];
 } bench_case;
 
@@ -134,7 +137,7 @@ static void setup_metrics(void) {
 static uint64_t calibrate(bench_body_fn body, double target_ms) {
     uint64_t iters = 1000;
     for (;;) {
-        double ns = bench_run_threads(1, iters, body, NULL, NULL) * (double)iters;
+        double ns = bench_run_threads(1, iters, body, NULL, NULL, NULL) * (double)iters;
         if (ns >= target_ms * 1e6 / 4 || iters > (1ull << 40))
             return (uint64_t)((double)iters * (target_ms * 1e6 / (ns > 0 ? ns : 1))) + 1;
         iters *= 4;
@@ -162,14 +165,16 @@ int main(int argc, char **argv) {
     for (int r = 0; r < reps; r++)
         for (size_t c = 0; c < NCASES; c++)
             for (int t = 1; t <= 2 && run[c]; t++)
-                cases[c].ns[t - 1][r] = bench_run_threads(t, cases[c].iters, cases[c].body, NULL,
-                                                          &cases[c].pinned[t - 1]);
-    char note[128];
+                cases[c].ns[t - 1][r] =
+                    bench_run_threads(t, cases[c].iters, cases[c].body, NULL,
+                                      &cases[c].pinned[t - 1], &cases[c].cpu[t - 1][r]);
+    char note[192];
     for (size_t c = 0; c < NCASES; c++)
         for (int t = 1; t <= 2 && run[c]; t++) {
-            snprintf(note, sizeof note, "%s; %d reps x %llu ops",
+            snprintf(note, sizeof note, "%s; %d reps x %llu ops; CPU-time median %.3g ns",
                      cases[c].pinned[t - 1] ? "pinned" : "NOT pinned", reps,
-                     (unsigned long long)cases[c].iters);
+                     (unsigned long long)cases[c].iters,
+                     bench_median(cases[c].cpu[t - 1], (size_t)reps));
             bench_emit(cases[c].impl, cases[c].bench, t, bench_median(cases[c].ns[t - 1], reps),
                        "ns/op", note);
         }

@@ -58,8 +58,15 @@ typedef struct worker {
     int index;
     int cpu; /* -1: not pinned */
     bool pinned;
-    uint64_t elapsed_ns;
+    uint64_t wall_ns;
+    uint64_t cpu_ns; /* the thread's own CPU time */
 } worker;
+
+static uint64_t thread_cpu_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static void *worker_main(void *arg) {
     worker *w = arg;
@@ -73,14 +80,15 @@ static void *worker_main(void *arg) {
      * a summary slot) are not what is being measured. */
     w->r->body(w->r->ctx, w->index, 1000);
     pthread_barrier_wait(&w->r->start);
-    uint64_t t0 = bench_now_ns();
+    uint64_t t0 = bench_now_ns(), c0 = thread_cpu_ns();
     w->r->body(w->r->ctx, w->index, w->r->iters);
-    w->elapsed_ns = bench_now_ns() - t0;
+    w->cpu_ns = thread_cpu_ns() - c0;
+    w->wall_ns = bench_now_ns() - t0;
     return NULL;
 }
 
-double bench_run_threads(int nthreads, uint64_t iters, bench_body_fn body, void *ctx,
-                         bool *pinned) {
+double bench_run_threads(int nthreads, uint64_t iters, bench_body_fn body, void *ctx, bool *pinned,
+                         double *cpu) {
     if (nthreads < 1 || nthreads > MAX_THREADS)
         return NAN;
     runner r = {.body = body, .ctx = ctx, .iters = iters, .nthreads = nthreads};
@@ -95,17 +103,20 @@ double bench_run_threads(int nthreads, uint64_t iters, bench_body_fn body, void 
             exit(1);
         }
     }
-    double sum = 0;
+    double wall_sum = 0, cpu_sum = 0;
     bool all_pinned = true;
     for (int i = 0; i < nthreads; i++) {
         pthread_join(tid[i], NULL);
-        sum += (double)w[i].elapsed_ns / (double)iters;
+        wall_sum += (double)w[i].wall_ns / (double)iters;
+        cpu_sum += (double)w[i].cpu_ns / (double)iters;
         all_pinned = all_pinned && w[i].pinned;
     }
     pthread_barrier_destroy(&r.start);
     if (pinned)
         *pinned = all_pinned;
-    return sum / nthreads;
+    if (cpu)
+        *cpu = cpu_sum / nthreads;
+    return wall_sum / nthreads;
 }
 
 static int cmp_double(const void *a, const void *b) {

@@ -18,9 +18,12 @@ typedef void (*bench_body_fn)(void *ctx, int thread, uint64_t iters);
 
 /* Runs body on nthreads threads at once (released together by a barrier), each doing iters
  * operations, each thread pinned to its own CPU when there are enough. Returns the mean over
- * the threads of their own elapsed time divided by iters: the per-thread cost of one operation
- * in ns. *pinned tells whether every thread was pinned. */
-double bench_run_threads(int nthreads, uint64_t iters, bench_body_fn body, void *ctx, bool *pinned);
+ * the threads of their wall-clock time divided by iters: the per-thread cost of one operation
+ * in ns, contention included. *pinned tells whether every thread was pinned; *cpu (if not
+ * NULL) gets the same figure from each thread's CPU time: well below the wall-clock figure,
+ * it shows that other work on the machine took the CPUs away (a disturbed measurement). */
+double bench_run_threads(int nthreads, uint64_t iters, bench_body_fn body, void *ctx, bool *pinned,
+                         double *cpu);
 
 /* Median of v[n] (sorts v in place). */
 double bench_median(double *v, size_t n);

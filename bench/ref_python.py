@@ -47,11 +47,13 @@ def median(v):
 
 def run_threads(nthreads, iters, body):
     """Runs body(iters) on nthreads threads released by a barrier, each pinned to its own CPU
-    when there are enough; returns (mean per-thread ns/op, all pinned)."""
+    when there are enough; returns (mean per-thread wall-clock ns/op, all pinned, the same
+    from the threads' CPU time)."""
     cpus = sorted(os.sched_getaffinity(0))
     can_pin = len(cpus) >= nthreads
     barrier = threading.Barrier(nthreads)
     elapsed = [0] * nthreads
+    cpu = [0] * nthreads
     pinned = [False] * nthreads
 
     def worker(t):
@@ -63,9 +65,10 @@ def run_threads(nthreads, iters, body):
                 pass
         body(100)  # warm-up
         barrier.wait()
-        t0 = time.perf_counter_ns()
+        t0, c0 = time.perf_counter_ns(), time.thread_time_ns()
         body(iters)
         elapsed[t] = time.perf_counter_ns() - t0
+        cpu[t] = time.thread_time_ns() - c0
         if can_pin:
             os.sched_setaffinity(0, set(cpus))
 
@@ -74,13 +77,14 @@ def run_threads(nthreads, iters, body):
         th.start()
     for th in threads:
         th.join()
-    return sum(e / iters for e in elapsed) / nthreads, all(pinned)
+    return (sum(e / iters for e in elapsed) / nthreads, all(pinned),
+            sum(c / iters for c in cpu) / nthreads)
 
 
 def calibrate(body, target_ms):
     iters = 100
     while True:
-        ns, _ = run_threads(1, iters, body)
+        ns, _, _ = run_threads(1, iters, body)
         total = ns * iters
         if total >= target_ms * 1e6 / 4:
             return int(iters * target_ms * 1e6 / max(total, 1)) + 1
@@ -131,17 +135,20 @@ def run_ops(reps, target_ms):
     cases = [c for c in cases if not only or only in c[0]]
     iters = {name: calibrate(body, target_ms) for name, body in cases}
     ns = {(name, t): [] for name, _ in cases for t in (1, 2)}
+    cpu = {(name, t): [] for name, _ in cases for t in (1, 2)}
     pins = {}
     for _ in range(reps):
         for name, body in cases:
             for t in (1, 2):
-                v, pinned = run_threads(t, iters[name], body)
+                v, pinned, c = run_threads(t, iters[name], body)
                 ns[(name, t)].append(v)
+                cpu[(name, t)].append(c)
                 pins[(name, t)] = pinned
     for name, _ in cases:
         for t in (1, 2):
-            note = "%s; GIL; %d reps x %d ops" % ("pinned" if pins[(name, t)] else "NOT pinned",
-                                                  reps, iters[name])
+            note = "%s; GIL; %d reps x %d ops; CPU-time median %.3g ns" % (
+                "pinned" if pins[(name, t)] else "NOT pinned", reps, iters[name],
+                median(cpu[(name, t)]))
             if name == "summary_observe":
                 note += "; no quantiles (count and sum only)"
             emit("client_python", name, t, median(ns[(name, t)]), "ns/op", note)

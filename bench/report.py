@@ -7,6 +7,7 @@ the results tables and the PASS/FAIL verdicts of the targets in issue 2 ("Fast")
 --strict: exit 1 when a target fails (or cannot be evaluated); otherwise always 0.
 """
 import json
+import re
 import sys
 
 OPS = [("counter_inc", "counter inc"), ("gauge_set", "gauge set"),
@@ -72,6 +73,16 @@ def main():
         r = res.get((impl, bench, threads))
         return r["note"] if r else ""
 
+    disturbed = [False]
+
+    def cell(impl, bench, threads, width):
+        """A figure, starred when the threads' CPU time was well below the wall-clock time."""
+        v = val(impl, bench, threads)
+        m = re.search(r"CPU-time median ([0-9.e+]+) ns", note(impl, bench, threads))
+        star = m is not None and v is not None and float(m.group(1)) < 0.85 * v
+        disturbed[0] = disturbed[0] or star
+        return num(v, width - 1) + ("*" if star else " ")
+
     out = []
     p = out.append
     p("=" * 100)
@@ -86,7 +97,9 @@ def main():
     p("  %-22s %s" % ("pinning:", "every thread pinned to its own CPU (pthread_setaffinity_np; "
                       "Go: LockOSThread + sched_setaffinity; Python: os.sched_setaffinity)"
                       if pinned else "SOME THREADS NOT PINNED (see raw notes)"))
-    p("  %-22s %s" % ("repetitions:", note("promc", "counter_inc", 1).split("; ", 1)[-1]))
+    reps = re.search(r"(\d+) reps", note("promc", "counter_inc", 1))
+    p("  %-22s %s" % ("repetitions:", (reps.group(1) + " per figure (hot paths), median reported")
+                      if reps else "n/a"))
 
     p("")
     p("Hot paths: ns per operation, per thread (median of the repetitions; lower is better).")
@@ -100,10 +113,14 @@ def main():
         for t in (1, 2):
             refs = bench in ("counter_inc", "histogram_observe")
             p("%-32s %3d %s %s %s %s %s" % (
-                label if t == 1 else "", t, num(val("promc", bench, t), 9),
-                num(val("atomic_shared", "atomic_inc", t), 9) if refs else " " * 9,
-                num(val("atomic_padded", "atomic_inc", t), 9) if refs else " " * 9,
-                num(val("client_golang", bench, t), 13), num(val("client_python", bench, t), 13)))
+                label if t == 1 else "", t, cell("promc", bench, t, 9),
+                cell("atomic_shared", "atomic_inc", t, 9) if refs else " " * 9,
+                cell("atomic_padded", "atomic_inc", t, 9) if refs else " " * 9,
+                cell("client_golang", bench, t, 13), cell("client_python", bench, t, 13)))
+    if disturbed[0]:
+        p("* the threads' CPU time was under 85% of the wall-clock time: they waited (client_golang:")
+        p("  a mutex, the GC; client_python: the GIL) or, for code that never blocks (promc, the")
+        p("  atomics), other work took the CPUs away: a disturbed figure, to treat with caution.")
     p("(a) atomic_fetch_add on one word shared by the threads; (b) atomic_fetch_add on a 64-byte-")
     p("    aligned word of each thread's own. Both inline, in the same loop shape as promc's calls.")
     p("client_python: the GIL serialises threads; its summary has no quantiles (count and sum).")

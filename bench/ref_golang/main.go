@@ -86,14 +86,26 @@ func pinThread(cpu int, all []int) (bool, func()) {
 	}
 }
 
+// threadCPU is the calling OS thread's CPU time (RUSAGE_THREAD); meaningful only while the
+// goroutine is locked to its thread.
+func threadCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(1 /* RUSAGE_THREAD */, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // runThreads runs body on n goroutines released together; returns the mean per-goroutine
-// ns per operation and whether every goroutine was pinned to its own CPU.
-func runThreads(n int, iters int, body func(iters int)) (float64, bool) {
+// wall-clock ns per operation, whether every goroutine was pinned to its own CPU, and the
+// same figure from the threads' CPU time (0 when not pinned).
+func runThreads(n int, iters int, body func(iters int)) (float64, bool, float64) {
 	cpus := allowedCPUs()
 	canPin := len(cpus) >= n
 	start := make(chan struct{})
 	var ready, done sync.WaitGroup
 	elapsed := make([]time.Duration, n)
+	cpu := make([]time.Duration, n)
 	pinned := make([]bool, n)
 	ready.Add(n)
 	done.Add(n)
@@ -108,21 +120,26 @@ func runThreads(n int, iters int, body func(iters int)) (float64, bool) {
 			body(1000) // warm-up, as bench_util.c does
 			ready.Done()
 			<-start
-			t0 := time.Now()
+			t0, c0 := time.Now(), threadCPU()
 			body(iters)
 			elapsed[t] = time.Since(t0)
+			cpu[t] = threadCPU() - c0
 		}(t)
 	}
 	ready.Wait()
 	close(start)
 	done.Wait()
-	sum := 0.0
+	sum, cpuSum := 0.0, 0.0
 	all := true
 	for t := 0; t < n; t++ {
 		sum += float64(elapsed[t].Nanoseconds()) / float64(iters)
+		cpuSum += float64(cpu[t].Nanoseconds()) / float64(iters)
 		all = all && pinned[t]
 	}
-	return sum / float64(n), all
+	if !all {
+		cpuSum = 0
+	}
+	return sum / float64(n), all, cpuSum / float64(n)
 }
 
 func median(v []float64) float64 {
@@ -137,7 +154,7 @@ func median(v []float64) float64 {
 func calibrate(body func(int), targetMs float64) int {
 	iters := 1000
 	for {
-		ns, _ := runThreads(1, iters, body)
+		ns, _, _ := runThreads(1, iters, body)
 		total := ns * float64(iters)
 		if total >= targetMs*1e6/4 || iters > 1<<40 {
 			return int(float64(iters)*targetMs*1e6/math.Max(total, 1)) + 1
@@ -151,6 +168,7 @@ type benchCase struct {
 	body  func(iters int)
 	iters int
 	ns    [2][]float64
+	cpu   [2][]float64
 	pin   [2]bool
 }
 
@@ -211,8 +229,9 @@ func runOps(reps int, targetMs float64) {
 	for r := 0; r < reps; r++ {
 		for _, c := range run {
 			for t := 1; t <= 2; t++ {
-				ns, pinned := runThreads(t, c.iters, c.body)
+				ns, pinned, cpu := runThreads(t, c.iters, c.body)
 				c.ns[t-1] = append(c.ns[t-1], ns)
+				c.cpu[t-1] = append(c.cpu[t-1], cpu)
 				c.pin[t-1] = pinned
 			}
 		}
@@ -225,7 +244,8 @@ func runOps(reps int, targetMs float64) {
 				p = "NOT pinned"
 			}
 			emit("client_golang", c.name, t, median(c.ns[t-1]), "ns/op",
-				fmt.Sprintf("%s; GOMAXPROCS=%d; %d reps x %d ops", p, runtime.GOMAXPROCS(0), reps, c.iters))
+				fmt.Sprintf("%s; GOMAXPROCS=%d; %d reps x %d ops; CPU-time median %.3g ns", p,
+					runtime.GOMAXPROCS(0), reps, c.iters, median(c.cpu[t-1])))
 		}
 	}
 }
