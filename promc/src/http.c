@@ -13,6 +13,7 @@
 #include "promc_internal.h"
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,17 +123,27 @@ promc_http_server *promc_http_start(const char *addr, uint16_t port, promc_regis
         if (!srv->daemon)
             srv->daemon = start_daemon(srv, 0, port, NULL);
     } else {
-        struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
-        struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
-        if (inet_pton(AF_INET, addr, &sin.sin_addr) == 1) {
-            srv->daemon = start_daemon(srv, 0, port, (const struct sockaddr *)&sin);
-        } else if (inet_pton(AF_INET6, addr, &sin6.sin6_addr) == 1) {
-            srv->daemon = start_daemon(srv, MHD_USE_IPv6, port, (const struct sockaddr *)&sin6);
-        } else {
+        /* A numeric address, or a name resolved to its first address (IPv4 or IPv6). */
+        struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG};
+        struct addrinfo *ai = NULL;
+        int gai = getaddrinfo(addr, NULL, &hints, &ai);
+        if (gai != 0 || !ai) {
             free(srv);
-            promc__seterr(PROMC_EINVAL, "promc_http_start: \"%s\" is not an IP address", addr);
+            promc__seterr(PROMC_EINVAL, "promc_http_start: cannot resolve \"%s\": %s", addr,
+                          gai_strerror(gai));
             return NULL;
         }
+        struct sockaddr_storage ss;
+        memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
+        unsigned flags = 0;
+        if (ss.ss_family == AF_INET6) {
+            ((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
+            flags = MHD_USE_IPv6;
+        } else {
+            ((struct sockaddr_in *)&ss)->sin_port = htons(port);
+        }
+        freeaddrinfo(ai);
+        srv->daemon = start_daemon(srv, flags, port, (const struct sockaddr *)&ss);
     }
     if (!srv->daemon) {
         free(srv);

@@ -341,8 +341,12 @@ static void test_embedded(promc_registry *reg) {
 }
 
 static void test_start_errors(uint16_t busy_port) {
-    CHECK(promc_http_start("not-an-address", 0, NULL) == NULL);
+    CHECK(promc_http_start("no-such-host.invalid", 0, NULL) == NULL);
     CHECK_INT(promc_last_error(), PROMC_EINVAL);
+    /* a host name is resolved */
+    promc_http_server *named = promc_http_start("localhost", 0, NULL);
+    CHECK(named != NULL);
+    promc_http_stop(named);
     CHECK(promc_http_start("127.0.0.1", busy_port, NULL) == NULL);
     CHECK_INT(promc_last_error(), PROMC_EIO);
     CHECK_INT(promc_http_port(NULL), 0);
