@@ -175,6 +175,8 @@ static int32_t ryu_d2d(uint64_t ieee_mantissa, uint32_t ieee_exponent, uint64_t 
         const int32_t i = -e2 - (int32_t)q;
         const int32_t k = (int32_t)pow5bits(i) - 125;
         const int32_t j = (int32_t)q - k;
+        /* i = -e2 - q >= 1, since q <= log10(5^-e2) < -e2. */
+        // cppcheck-suppress negativeIndex ; see the line above: i is never negative
         const uint64_t *mul = promc__pow5_split[i];
         vr = mul_shift(4 * m2, mul, j);
         vp = mul_shift(4 * m2 + 2, mul, j);
