@@ -192,7 +192,9 @@ int promc_buckets_exponential(double start, double factor, size_t count, double 
 typedef struct promc_collect_ctx promc_collect_ctx;
 typedef int (*promc_collect_fn)(promc_collect_ctx *ctx, void *userdata);
 
-/* Registers a collector under a name unique in the registry. userdata is kept, not owned. */
+/* Registers a collector under a name unique in the registry. userdata is kept, not owned.
+ * Collectors run during scrapes with the registry locked: a collector must not register or
+ * unregister metrics or collectors in its own registry. */
 int promc_collector_register(promc_registry *reg, const char *collector_name, promc_collect_fn fn,
                              void *userdata);
 int promc_collector_unregister(promc_registry *reg, const char *collector_name);

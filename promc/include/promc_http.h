@@ -19,7 +19,8 @@ extern "C" {
 
 typedef struct promc_http_server promc_http_server;
 
-/* Starts a thread-pooled server on addr:port (addr NULL means all interfaces) serving reg
+/* Starts a thread-pooled server on addr:port (addr: a numeric address or a host name; NULL
+ * means all interfaces, IPv6 and IPv4) serving reg
  * (NULL: default registry) at /metrics and at /. NULL on failure (see promc_last_error()). */
 promc_http_server *promc_http_start(const char *addr, uint16_t port, promc_registry *reg);
 /* The port actually bound (useful with port 0). */
