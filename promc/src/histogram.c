@@ -69,9 +69,15 @@ static size_t bucket_index(const double *bounds, size_t n, double v) {
             acc0 += (promc_v2i)(a < vv); /* -1 per lane where the bound is below v */
             acc1 += (promc_v2i)(b < vv);
         }
+        if (k + 2 <= n) {
+            promc_v2d a;
+            memcpy(&a, bounds + k, sizeof a);
+            acc0 += (promc_v2i)(a < vv);
+            k += 2;
+        }
         acc0 += acc1;
-        size_t i = (size_t) - (acc0[0] + acc0[1]);
-        for (; k < n; k++)
+        size_t i = (size_t)(-(acc0[0] + acc0[1]));
+        if (k < n)
             i += bounds[k] < v;
         return i;
     }
@@ -86,16 +92,23 @@ static size_t bucket_index(const double *bounds, size_t n, double v) {
     return lo;
 }
 
-static int observe(promc_child *c, double v, size_t *bucket) {
-    if (__builtin_expect(!c || c->words == UINT32_MAX, 0))
-        return promc__seterr(PROMC_ESTATE, "observe: labelled parent or NULL; use labels()");
-    if (__builtin_expect(v != v, 0))
-        return promc__seterr(PROMC_EINVAL, "%s: cannot observe NaN", c->family->name);
+static int observe_slow(promc_child *c, double v, size_t *bucket);
+
+/* The fast path: no call, no stack frame. Everything rare (a NULL or parent handle, NaN, this
+ * thread's first update of this block of words) goes to observe_slow. */
+static inline int observe(promc_child *c, double v, size_t *bucket) {
+    if (__builtin_expect(!c || c->words == UINT32_MAX || v != v, 0))
+        return observe_slow(c, v, bucket);
     const promc_family *f = c->family;
     size_t i = bucket_index(f->buckets, f->nbuckets, v);
-    promc_word *w = promc__word_local(c->words);
-    if (__builtin_expect(!w, 0))
-        return promc__seterr(PROMC_ENOMEM, "out of memory for a thread's histograms");
+    promc_arena *a = promc__tls_arena;
+    promc_word *b =
+        __builtin_expect(a != NULL, 1)
+            ? atomic_load_explicit(&a->blocks[c->words / PROMC_BLOCK_WORDS], memory_order_relaxed)
+            : NULL;
+    if (__builtin_expect(b == NULL, 0))
+        return observe_slow(c, v, bucket);
+    promc_word *w = &b[c->words % PROMC_BLOCK_WORDS];
     uint64_t seq = atomic_load_explicit(&w[0], memory_order_relaxed);
     atomic_store_explicit(&w[0], seq + 1, memory_order_relaxed);
     atomic_thread_fence(memory_order_release);
@@ -105,6 +118,16 @@ static int observe(promc_child *c, double v, size_t *bucket) {
     if (bucket)
         *bucket = i;
     return 0;
+}
+
+__attribute__((noinline, cold)) static int observe_slow(promc_child *c, double v, size_t *bucket) {
+    if (!c || c->words == UINT32_MAX)
+        return promc__seterr(PROMC_ESTATE, "observe: labelled parent or NULL; use labels()");
+    if (v != v)
+        return promc__seterr(PROMC_EINVAL, "%s: cannot observe NaN", c->family->name);
+    if (!promc__word_local(c->words)) /* attaches the arena, allocates the block */
+        return promc__seterr(PROMC_ENOMEM, "out of memory for a thread's histograms");
+    return observe(c, v, bucket);
 }
 
 int promc_histogram_observe(promc_histogram *h, double v) {
