@@ -190,6 +190,8 @@ static promc_child *child_new(promc_family *f, const char *const *values, uint64
 }
 
 static void child_free(promc_child *c) {
+    if (c->words != UINT32_MAX)
+        promc__words_free(c->words, promc__family_words(c->family));
     if (c->family->type == PROMC_SUMMARY)
         promc__summary_state_free(c->u.summary);
     promc_exemplars *ex = atomic_load_explicit(&c->exemplars, memory_order_relaxed);

@@ -52,6 +52,9 @@ promc_word *promc__block_alloc(promc_arena *a, uint32_t block);
 
 /* Reserves n contiguous words (n <= PROMC_BLOCK_WORDS); returns the first index or UINT32_MAX. */
 uint32_t promc__words_alloc(uint32_t n);
+/* Zeroes words [idx, idx+n) in every arena and makes them available again. Only for words no
+ * thread can write any more (their child is being freed). */
+void promc__words_free(uint32_t idx, uint32_t n);
 
 /* This thread's copy of word idx, allocating its block on first touch (NULL if out of memory).
  * Only the calling thread ever writes through the result. */

@@ -11,7 +11,10 @@
  *    from an exiting thread to the next one, so the next owner sees every value (and readers
  *    keep summing the arena's values whoever owns it);
  *  - a block pointer, once published with a release store, never changes until exit;
- *  - words are never reused, so a stale handle can only write to its own, unexported words.
+ *  - words are reused only once their child is freed (its family or registry freed), which the
+ *    API documents as the end of its handles; they are zeroed in every arena before reuse, and
+ *    the zeroing happens-before any use of the new child (words_lock, then the family's
+ *    publication of the child).
  */
 #include "promc_internal.h"
 
@@ -28,6 +31,14 @@ static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
 
 static pthread_mutex_t words_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t next_word;
+
+/* Freed ranges, one stack per size (sizes are few: 2 for counters, nbuckets+3 for
+ * histograms), so reuse is O(1) and exact: no fragmentation to manage. */
+typedef struct free_stack {
+    uint32_t *first_words;
+    size_t n, cap;
+} free_stack;
+static free_stack free_by_size[PROMC_BLOCK_WORDS + 1];
 
 static void arena_detach(void *arg) {
     promc_arena *a = arg;
@@ -78,6 +89,12 @@ uint32_t promc__words_alloc(uint32_t n) {
     if (n == 0 || n > PROMC_BLOCK_WORDS)
         return UINT32_MAX;
     pthread_mutex_lock(&words_lock);
+    free_stack *fs = &free_by_size[n];
+    if (fs->n > 0) {
+        uint32_t reused = fs->first_words[--fs->n];
+        pthread_mutex_unlock(&words_lock);
+        return reused;
+    }
     uint32_t first = next_word;
     /* a child's words never straddle two blocks */
     if (first / PROMC_BLOCK_WORDS != (first + n - 1) / PROMC_BLOCK_WORDS)
@@ -89,6 +106,31 @@ uint32_t promc__words_alloc(uint32_t n) {
     next_word = first + n;
     pthread_mutex_unlock(&words_lock);
     return first;
+}
+
+void promc__words_free(uint32_t idx, uint32_t n) {
+    if (idx == UINT32_MAX || n == 0 || n > PROMC_BLOCK_WORDS)
+        return;
+    for (promc_arena *a = atomic_load_explicit(&all_arenas, memory_order_acquire); a; a = a->next) {
+        promc_word *b =
+            atomic_load_explicit(&a->blocks[idx / PROMC_BLOCK_WORDS], memory_order_acquire);
+        for (uint32_t i = 0; b && i < n; i++)
+            atomic_store_explicit(&b[idx % PROMC_BLOCK_WORDS + i], 0, memory_order_relaxed);
+    }
+    pthread_mutex_lock(&words_lock);
+    free_stack *fs = &free_by_size[n];
+    if (fs->n == fs->cap) {
+        size_t cap = fs->cap ? fs->cap * 2 : 64;
+        uint32_t *grown = realloc(fs->first_words, cap * sizeof *grown);
+        if (!grown) { /* keep going without reusing this range */
+            pthread_mutex_unlock(&words_lock);
+            return;
+        }
+        fs->first_words = grown;
+        fs->cap = cap;
+    }
+    fs->first_words[fs->n++] = idx;
+    pthread_mutex_unlock(&words_lock);
 }
 
 void promc__words_foreach(uint32_t idx, promc_words_fn fn, void *arg) {
