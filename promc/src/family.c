@@ -32,7 +32,12 @@ static uint64_t hash_values(const char *const *values, size_t n) {
             h = (h ^ *p) * 0x100000001b3ull;
         h = (h ^ 0xff) * 0x100000001b3ull;
     }
-    return h ^ (h >> 29);
+    uint64_t tail = (uint64_t)(len + 1) << 56;
+    uint64_t bytes = 0;
+    memcpy(&bytes, p, len);
+    h = hash_mix(h, tail | bytes);
+}
+return h ^ (h >> 29);
 }
 
 static bool values_equal(const promc_child *c, const char *const *values, size_t n) {
@@ -110,24 +115,13 @@ static void index_put(child_index *ix, promc_child *c) {
     size_t i = c->hash & ix->mask;
     for (;;) {
         promc_child *s = atomic_load_explicit(&ix->slot[i], memory_order_relaxed);
-        if (!s || s == PROMC_TOMBSTONE)
+        if (!s || s == PROMC_TOMBSTONE) {
+            ix->used += s == NULL; /* a reused tombstone was counted already */
             break;
+        }
         i = (i + 1) & ix->mask;
     }
     atomic_store_explicit(&ix->slot[i], c, memory_order_release);
-}
-
-/* Used slots (children and tombstones) of the current table; caller holds f->lock.
- * A family that never removed a child has no tombstones, so its used slots are its children:
- * counting them by a scan on every creation made creating n children O(n^2) (1M children took
- * tens of minutes). Only after a removal does the scan remain. */
-static size_t index_used(const promc_family *f, const child_index *ix) {
-    if (!f->graveyard)
-        return f->nchildren;
-    size_t used = 0;
-    for (size_t i = 0; i <= ix->mask; i++)
-        used += atomic_load_explicit(&ix->slot[i], memory_order_relaxed) != NULL;
-    return used;
 }
 
 /* Replaces the table by one sized for the live children (tombstones dropped). */
@@ -330,7 +324,7 @@ promc_child *promc__child_get(promc_family *f, const char *const *values) {
     child_index *ix = atomic_load_explicit(&f->index, memory_order_relaxed);
     c = index_find(ix, hash, values, f->nlabels);
     if (!c) {
-        if (index_used(f, ix) + 1 > (ix->mask + 1) / 2 && index_grow(f, f->nchildren + 1) != 0) {
+        if (ix->used + 1 > (ix->mask + 1) / 2 && index_grow(f, f->nchildren + 1) != 0) {
             pthread_mutex_unlock(&f->lock);
             promc__seterr(PROMC_ENOMEM, "%s: cannot grow the child table", f->name);
             return NULL;

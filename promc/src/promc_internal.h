@@ -137,6 +137,7 @@ struct promc_child {
 typedef struct child_index {
     size_t mask;                      /* capacity - 1 */
     struct child_index *retired_next; /* older tables, freed with the family */
+    size_t used;                      /* non-empty slots (children and tombstones); f->lock */
     _Atomic(promc_child *) slot[];    /* NULL = empty, PROMC_TOMBSTONE = removed */
 } child_index;
 
