@@ -32,12 +32,7 @@ static uint64_t hash_values(const char *const *values, size_t n) {
             h = (h ^ *p) * 0x100000001b3ull;
         h = (h ^ 0xff) * 0x100000001b3ull;
     }
-    uint64_t tail = (uint64_t)(len + 1) << 56;
-    uint64_t bytes = 0;
-    memcpy(&bytes, p, len);
-    h = hash_mix(h, tail | bytes);
-}
-return h ^ (h >> 29);
+    return h ^ (h >> 29);
 }
 
 static bool values_equal(const promc_child *c, const char *const *values, size_t n) {
