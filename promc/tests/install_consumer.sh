@@ -18,7 +18,7 @@ echo "find_package(promc): ok"
 
 export PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig:$tmp/prefix/lib/x86_64-linux-gnu/pkgconfig"
 # shellcheck disable=SC2046
-cc -std=c17 -o "$tmp/pc-consumer" "$here/consumer/consumer.c" $(pkg-config --cflags --libs promc)
+cc -std=c17 -o "$tmp/pc-consumer" "$here/consumer/consumer.c" $(pkg-config --cflags --libs promc_http)
 out="$("$tmp/pc-consumer")"
 grep -qx 'consumer_runs_total 1' <<<"$out" || { echo "pkg-config consumer printed: $out"; exit 1; }
 echo "pkg-config promc: ok ($(pkg-config --modversion promc))"
