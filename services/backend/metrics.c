@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 static promc_gauge *busy;
-static promc_counter *jobs, *outcomes, *duplicates, *publish_total;
+static promc_counter *jobs, *outcomes, *duplicates, *cancelled, *publish_total;
 static promc_counter *outcome_child[BE_NOUTCOMES], *publish_child[2];
 static promc_summary *job_duration;
 static promc_histogram *db_insert, *cache_delete, *mq_read, *publish_latency;
@@ -20,6 +20,10 @@ int be_metrics_init(const char *queue, const char *dead_letter_queue) {
                                  PROMC_LABELS("outcome"));
     duplicates = promc_counter_new(NULL, "orders_duplicate_total",
                                    "Redelivered orders already stored (not stored again)", NULL);
+    cancelled = promc_counter_new(NULL, "orders_cancelled_total",
+                                  "Orders the frontend cancelled after an unconfirmed publish "
+                                  "(answered 503, so not stored)",
+                                  NULL);
     static const promc_quantile q[] = {{0.5, 0.05}, {0.9, 0.01}, {0.99, 0.001}};
     job_duration = promc_summary_new(NULL, "job_duration_seconds", "Duration of worker jobs", NULL,
                                      q, 3, 0, 0);
@@ -34,7 +38,7 @@ int be_metrics_init(const char *queue, const char *dead_letter_queue) {
     publish_latency =
         promc_histogram_new(NULL, "mq_publish_latency", "Seconds to publish and get confirms",
                             PROMC_LABELS("queue"), NULL, 0);
-    if (!busy || !jobs || !outcomes || !duplicates || !job_duration || !db_insert ||
+    if (!busy || !jobs || !outcomes || !duplicates || !cancelled || !job_duration || !db_insert ||
         !cache_delete || !mq_read || !publish_total || !publish_latency)
         return -1;
     static const char *const names[BE_NOUTCOMES] = {"ok", "failed", "poison", "retried"};
@@ -61,6 +65,9 @@ void be_metric_outcome(be_outcome o) {
 }
 void be_metric_duplicate(void) {
     promc_counter_inc(duplicates);
+}
+void be_metric_cancelled(void) {
+    promc_counter_inc(cancelled);
 }
 void be_metric_db_insert(double seconds) {
     promc_histogram_observe(db_insert, seconds);

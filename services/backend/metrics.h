@@ -12,6 +12,7 @@ void be_metric_busy(int delta);              /* worker_busy */
 void be_metric_job(double seconds);          /* jobs_total, job_duration_seconds */
 void be_metric_outcome(be_outcome o);        /* jobs_outcome_total{outcome} */
 void be_metric_duplicate(void);              /* orders_duplicate_total */
+void be_metric_cancelled(void);              /* orders_cancelled_total */
 void be_metric_db_insert(double seconds);    /* database_insert_latency */
 void be_metric_cache_delete(double seconds); /* cache_delete_latency */
 void be_metric_mq_read(double seconds);      /* mq_read_latency */

@@ -50,12 +50,12 @@ enum { STORED = 1, DUPLICATE = 0, ABANDONED = -1 };
 static int store_order(worker *w, const ws_order *o, const char *message_id) {
     ws_backoff backoff;
     ws_backoff_init(&backoff, w->cfg->retry_ms.lo, w->cfg->retry_ms.hi);
-    bool inserted = false;
+    ws_db_stored stored = WS_DB_INSERTED;
     const char *fruit = ws_fruits[o->fruit];
     for (;;) {
         bool simulate = ws_rand_unit() < w->cfg->db_failure_rate;
         double t0 = ws_now();
-        int rc = ws_db_insert_order(w->db, fruit, o->quantity, message_id, simulate, &inserted);
+        int rc = ws_db_insert_order(w->db, fruit, o->quantity, message_id, simulate, &stored);
         be_metric_db_insert(ws_now() - t0);
         if (rc == WS_DB_OK)
             break;
@@ -69,9 +69,16 @@ static int store_order(worker *w, const ws_order *o, const char *message_id) {
             return ABANDONED;
         be_metric_outcome(BE_RETRIED);
     }
-    if (!inserted) {
+    if (stored == WS_DB_DUPLICATE) {
         be_metric_duplicate();
         log_info("redelivered order already stored worker=%d message_id=%s", w->id, message_id);
+        return DUPLICATE;
+    }
+    if (stored == WS_DB_CANCELLED) {
+        be_metric_cancelled();
+        log_info("order cancelled by the frontend (it answered 503), not stored worker=%d "
+                 "message_id=%s",
+                 w->id, message_id);
         return DUPLICATE;
     }
     forget_cached_totals(w, fruit);

@@ -24,7 +24,9 @@ static const char *const schema_sql =
     " created_at TIMESTAMP DEFAULT now());"
     "ALTER TABLE fruits ADD COLUMN IF NOT EXISTS message_id TEXT;"
     "CREATE UNIQUE INDEX IF NOT EXISTS fruits_message_id_key ON fruits (message_id);"
-    "CREATE INDEX IF NOT EXISTS fruits_created_at_idx ON fruits (created_at);";
+    "CREATE INDEX IF NOT EXISTS fruits_created_at_idx ON fruits (created_at);"
+    "CREATE TABLE IF NOT EXISTS order_outcomes (message_id TEXT PRIMARY KEY,"
+    " stored BOOLEAN NOT NULL, decided_at TIMESTAMP DEFAULT now());";
 
 static void set_error(ws_db *db, const char *what, const char *detail) {
     snprintf(db->error, sizeof db->error, "%s: %s", what, detail ? detail : "");
@@ -132,43 +134,92 @@ static int fail(ws_db *db, const char *what, PGresult *r) {
     return WS_DB_ERROR;
 }
 
-static const char *const insert_sql =
-    "INSERT INTO fruits (name, quantity, message_id) VALUES ($1, $2::integer, $3)"
-    " ON CONFLICT (message_id) DO NOTHING";
+/* The id is claimed (stored = true) and the row written by one statement: if the claim
+ * conflicts, with a redelivery or with the frontend's cancellation, nothing is written. */
+static const char *const insert_claimed_sql =
+    "WITH claim AS (INSERT INTO order_outcomes (message_id, stored) VALUES ($3, true)"
+    " ON CONFLICT (message_id) DO NOTHING RETURNING message_id)"
+    " INSERT INTO fruits (name, quantity, message_id) SELECT $1, $2::integer, message_id"
+    " FROM claim";
+static const char *const insert_plain_sql =
+    "INSERT INTO fruits (name, quantity) VALUES ($1, $2::integer)";
 
-int ws_db_insert_order(ws_db *db, const char *fruit, int quantity, const char *message_id,
-                       bool simulate_failure, bool *inserted) {
+static int exec_insert(ws_db *db, const char *const params[3], bool *wrote) {
+    const char *sql = params[2] ? insert_claimed_sql : insert_plain_sql;
+    PGresult *r = PQexecParams(db->conn, sql, params[2] ? 3 : 2, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        return fail(db, "insert", r);
+    *wrote = strcmp(PQcmdTuples(r), "1") == 0;
+    PQclear(r);
+    return WS_DB_OK;
+}
+
+/* Nothing was written: was the id stored before, or cancelled by the frontend? */
+static int why_not_written(ws_db *db, const char *message_id, ws_db_stored *stored) {
+    const char *params[1] = {message_id};
+    PGresult *r = PQexecParams(db->conn, "SELECT stored FROM order_outcomes WHERE message_id = $1",
+                               1, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
+        return fail(db, "select outcome", r);
+    *stored = strcmp(PQgetvalue(r, 0, 0), "t") == 0 ? WS_DB_DUPLICATE : WS_DB_CANCELLED;
+    PQclear(r);
+    return WS_DB_OK;
+}
+
+static int simple(ws_db *db, const char *sql) {
+    PGresult *r = PQexec(db->conn, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        return fail(db, sql, r);
+    PQclear(r);
+    return WS_DB_OK;
+}
+
+static int insert_once(ws_db *db, const char *fruit, int quantity, const char *message_id,
+                       bool simulate_failure, ws_db_stored *stored) {
     int rc = ws_db_ready(db);
     if (rc != WS_DB_OK)
         return rc;
     char qty[16];
     snprintf(qty, sizeof qty, "%d", quantity);
     const char *params[3] = {fruit, qty, message_id};
+    bool wrote = false;
     if (simulate_failure) {
-        PGresult *r = PQexec(db->conn, "BEGIN");
-        if (PQresultStatus(r) != PGRES_COMMAND_OK)
-            return fail(db, "begin", r);
-        PQclear(r);
-        r = PQexecParams(db->conn, insert_sql, 3, NULL, params, NULL, NULL, 0);
-        int st = PQresultStatus(r);
-        PQclear(r);
-        r = PQexec(db->conn, "ROLLBACK");
-        if (PQresultStatus(r) != PGRES_COMMAND_OK)
-            return fail(db, "rollback", r);
-        PQclear(r);
-        (void)st;
+        if ((rc = simple(db, "BEGIN")) != WS_DB_OK)
+            return rc;
+        rc = exec_insert(db, params, &wrote);
+        if (rc == WS_DB_DOWN)
+            return rc;
+        if ((rc = simple(db, "ROLLBACK")) != WS_DB_OK)
+            return rc;
         set_error(db, "insert", "simulated session timeout");
         return WS_DB_SIMULATED;
     }
-    PGresult *r = PQexecParams(db->conn, insert_sql, 3, NULL, params, NULL, NULL, 0);
+    if ((rc = exec_insert(db, params, &wrote)) != WS_DB_OK)
+        return rc;
+    if (wrote) {
+        *stored = WS_DB_INSERTED;
+        return WS_DB_OK;
+    }
+    return why_not_written(db, message_id, stored);
+}
+
+static int cancel_once(ws_db *db, const char *message_id, bool *cancelled) {
+    int rc = ws_db_ready(db);
+    if (rc != WS_DB_OK)
+        return rc;
+    const char *params[1] = {message_id};
+    PGresult *r = PQexecParams(db->conn,
+                               "INSERT INTO order_outcomes (message_id, stored) VALUES ($1, false)"
+                               " ON CONFLICT (message_id) DO NOTHING",
+                               1, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_COMMAND_OK)
-        return fail(db, "insert", r);
-    *inserted = strcmp(PQcmdTuples(r), "1") == 0;
+        return fail(db, "cancel", r);
+    *cancelled = strcmp(PQcmdTuples(r), "1") == 0;
     PQclear(r);
     return WS_DB_OK;
 }
 
-int ws_db_recent_total(ws_db *db, const char *fruit, long long *total) {
+static int recent_total_once(ws_db *db, const char *fruit, long long *total) {
     int rc = ws_db_ready(db);
     if (rc != WS_DB_OK)
         return rc;
@@ -183,4 +234,32 @@ int ws_db_recent_total(ws_db *db, const char *fruit, long long *total) {
     *total = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     PQclear(r);
     return WS_DB_OK;
+}
+
+/* A connection that sat idle may have died with a restarted server without our noticing:
+ * when a call fails that way on a reused connection, reconnect at once and try again. Every
+ * operation here is safe to repeat (the insert is idempotent per message id). */
+#define WITH_RECONNECT(db, call)                                                                   \
+    __extension__({                                                                                \
+        bool reused_ = (db)->conn != NULL;                                                         \
+        int rc_ = (call);                                                                          \
+        if (rc_ == WS_DB_DOWN && reused_) {                                                        \
+            (db)->retry_at = 0;                                                                    \
+            rc_ = (call);                                                                          \
+        }                                                                                          \
+        rc_;                                                                                       \
+    })
+
+int ws_db_insert_order(ws_db *db, const char *fruit, int quantity, const char *message_id,
+                       bool simulate_failure, ws_db_stored *stored) {
+    return WITH_RECONNECT(db,
+                          insert_once(db, fruit, quantity, message_id, simulate_failure, stored));
+}
+
+int ws_db_cancel_order(ws_db *db, const char *message_id, bool *cancelled) {
+    return WITH_RECONNECT(db, cancel_once(db, message_id, cancelled));
+}
+
+int ws_db_recent_total(ws_db *db, const char *fruit, long long *total) {
+    return WITH_RECONNECT(db, recent_total_once(db, fruit, total));
 }

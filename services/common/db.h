@@ -20,12 +20,25 @@ enum { WS_DB_OK = 0, WS_DB_ERROR = -1, WS_DB_DOWN = -2, WS_DB_SIMULATED = -3 };
  * index and its created_at index if missing. WS_DB_OK, WS_DB_DOWN or WS_DB_ERROR. */
 int ws_db_ready(ws_db *db);
 
-/* Inserts one order. message_id may be NULL (no deduplication possible). *inserted is false
- * when a row with this message_id already exists (a redelivery). With simulate_failure the
- * row is written in a transaction that is then rolled back, as a timed-out session would be,
- * and WS_DB_SIMULATED is returned. */
+/* What became of an order the backend tried to store. */
+typedef enum ws_db_stored {
+    WS_DB_INSERTED,  /* a new row */
+    WS_DB_DUPLICATE, /* already stored under this message id (a redelivery) */
+    WS_DB_CANCELLED, /* the frontend answered 503 for it and cancelled it: never stored */
+} ws_db_stored;
+
+/* Stores one order exactly once per message id: the id is claimed in order_outcomes and the
+ * row written in the same statement, so a redelivery or an order the frontend cancelled
+ * (ws_db_cancel_order) writes nothing. message_id may be NULL (no deduplication possible).
+ * With simulate_failure the statement runs in a transaction that is then rolled back, as a
+ * timed-out session would be, and WS_DB_SIMULATED is returned. */
 int ws_db_insert_order(ws_db *db, const char *fruit, int quantity, const char *message_id,
-                       bool simulate_failure, bool *inserted);
+                       bool simulate_failure, ws_db_stored *stored);
+
+/* For an order whose publish is in doubt (the broker may hold it but never confirmed it):
+ * claims its message id as cancelled so the backend will never store it. *cancelled is false
+ * when the backend has already stored it: the order was accepted after all. */
+int ws_db_cancel_order(ws_db *db, const char *message_id, bool *cancelled);
 
 /* Sum of the quantities inserted in the last minute for fruit, or for every fruit when fruit
  * is NULL. */

@@ -43,6 +43,9 @@ typedef struct ws_mq_msg {
  * established connection is retried once on a new one (the message id makes this safe). */
 int ws_mq_publish(ws_mq_publisher *p, const ws_mq_msg *msgs, size_t n, int timeout_ms);
 const char *ws_mq_publisher_queue(const ws_mq_publisher *p);
+/* After a ws_mq_publish that did not confirm everything: true when a message went out but
+ * was neither confirmed nor refused (the connection died first), so the broker may hold it. */
+bool ws_mq_publisher_in_doubt(ws_mq_publisher *p);
 
 /* ---- Consuming ---- */
 

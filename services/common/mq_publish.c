@@ -18,6 +18,7 @@ struct ws_mq_publisher {
     uint64_t next_tag; /* delivery tag the broker will give the next publish */
     double retry_at;
     ws_backoff backoff;
+    bool in_doubt; /* the last publish left a message unconfirmed and unrefused */
     char error[256];
 };
 
@@ -57,6 +58,13 @@ const char *ws_mq_publisher_queue(const ws_mq_publisher *p) {
 }
 const char *ws_mq_publisher_error(ws_mq_publisher *p) {
     return p->error;
+}
+
+bool ws_mq_publisher_in_doubt(ws_mq_publisher *p) {
+    pthread_mutex_lock(&p->lock);
+    bool d = p->in_doubt;
+    pthread_mutex_unlock(&p->lock);
+    return d;
 }
 
 static int ensure_connected(ws_mq_publisher *p) {
@@ -180,12 +188,14 @@ static int attempt(ws_mq_publisher *p, const ws_mq_msg *msgs, size_t n, double d
         if (rc != AMQP_STATUS_OK) {
             snprintf(p->error, sizeof p->error, "publish: %s", amqp_error_string2(rc));
             drop(p);
+            p->in_doubt = true; /* part of this message, or earlier ones, may have gone out */
             return -1;
         }
         p->next_tag++;
     }
     if (wait_confirms(p, &b, deadline) != 0) {
         drop(p); /* late confirms would otherwise be mistaken for the next batch's */
+        p->in_doubt = true;
         if (b.pending == n)
             return -1;
     }
@@ -200,6 +210,7 @@ static int attempt(ws_mq_publisher *p, const ws_mq_msg *msgs, size_t n, double d
 int ws_mq_publish(ws_mq_publisher *p, const ws_mq_msg *msgs, size_t n, int timeout_ms) {
     int total = 0;
     pthread_mutex_lock(&p->lock);
+    p->in_doubt = false;
     double deadline = ws_now() + timeout_ms / 1000.0;
     for (size_t off = 0; off < n; off += MAX_BATCH) {
         size_t k = n - off < MAX_BATCH ? n - off : MAX_BATCH;
@@ -216,6 +227,8 @@ int ws_mq_publish(ws_mq_publisher *p, const ws_mq_msg *msgs, size_t n, int timeo
         }
         total += rc;
     }
+    if (total == (int)n)
+        p->in_doubt = false;
     pthread_mutex_unlock(&p->lock);
     return total;
 }

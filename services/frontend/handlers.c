@@ -106,6 +106,22 @@ static bool is_json_content_type(struct MHD_Connection *conn) {
            (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
+/* The broker may hold an order it never confirmed. Before answering 503, cancel its id in the
+ * database so the backend will never store it; if the backend already has, it was accepted
+ * after all. Returns 1 (accepted) or 0. */
+static int settle_in_doubt(fe_resources *res, const char *id) {
+    bool cancelled = false;
+    if (ws_db_cancel_order(res->db, id, &cancelled) != WS_DB_OK) {
+        fe_metric_order_in_doubt();
+        log_warn("order in doubt: the broker may hold it and it could not be cancelled "
+                 "message_id=%s error=\"%s\"",
+                 id, ws_db_last_error(res->db));
+        return 0;
+    }
+    log_info("unconfirmed order %s message_id=%s", cancelled ? "cancelled" : "already stored", id);
+    return cancelled ? 0 : 1;
+}
+
 enum MHD_Result fe_fruit_post(struct MHD_Connection *conn, fe_request *req) {
     if (req->too_large)
         return fail(conn, req, MHD_HTTP_CONTENT_TOO_LARGE, "PayloadTooLargeError",
@@ -130,6 +146,8 @@ enum MHD_Result fe_fruit_post(struct MHD_Connection *conn, fe_request *req) {
         confirmed = ws_mq_publish(res->orders, &m, 1, config->publish_timeout_ms);
         fe_metric_publish(ws_now() - t0, confirmed);
     }
+    if (confirmed != 1 && res && ws_mq_publisher_in_doubt(res->orders))
+        confirmed = settle_in_doubt(res, id);
     if (confirmed != 1) {
         log_every(5, WS_WARN, "order not confirmed by the broker error=\"%s\"",
                   res ? ws_mq_publisher_error(res->orders) : "out of memory");

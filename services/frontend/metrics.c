@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 static promc_counter *hello_total, *http_requests, *errors, *quantity, *mq_publish, *cache_requests,
-    *hello_dropped;
+    *hello_dropped, *in_doubt;
 static promc_gauge *all_fruits, *recent_fruits;
 static promc_histogram *http_latency, *mq_publish_latency;
 /* Children looked up once and kept: the hot path then costs one atomic add. */
@@ -41,6 +41,10 @@ int fe_metrics_init(const char *queue) {
     hello_dropped =
         promc_counter_new(NULL, "hello_jobs_dropped_total",
                           "hello jobs dropped because the bounded queue was full", NULL);
+    in_doubt = promc_counter_new(NULL, "orders_in_doubt_total",
+                                 "Orders answered 503 that the broker may still hold (not "
+                                 "cancellable: the database was down too)",
+                                 NULL);
     all_fruits =
         promc_gauge_new(NULL, "all_fruits", "Total number of recent fruits in the database", NULL);
     recent_fruits =
@@ -52,7 +56,8 @@ int fe_metrics_init(const char *queue) {
         promc_histogram_new(NULL, "mq_publish_latency", "Seconds to publish and get confirms",
                             PROMC_LABELS("queue"), NULL, 0);
     if (!hello_total || !http_requests || !errors || !quantity || !mq_publish || !cache_requests ||
-        !hello_dropped || !all_fruits || !recent_fruits || !http_latency || !mq_publish_latency)
+        !hello_dropped || !in_doubt || !all_fruits || !recent_fruits || !http_latency ||
+        !mq_publish_latency)
         return -1;
     static const char *const results[3] = {"hit", "miss", "error"};
     for (int i = 0; i < 3; i++)
@@ -114,4 +119,8 @@ void fe_metric_publish(double seconds, int confirmed) {
 
 void fe_metric_hello_dropped(void) {
     promc_counter_inc(hello_dropped);
+}
+
+void fe_metric_order_in_doubt(void) {
+    promc_counter_inc(in_doubt);
 }

@@ -51,6 +51,7 @@ static inline void fe_metric_publish(double s, int confirmed) {
     (void)s, (void)confirmed;
 }
 static inline void fe_metric_hello_dropped(void) {}
+static inline void fe_metric_order_in_doubt(void) {}
 #else
 #define FE_METRICS_ENABLED 1
 /* Registers every metric in the default registry, with the process collectors. 0 or -1. */
@@ -68,6 +69,9 @@ void fe_metric_cache(fe_cache_result r);
 /* One publish call to the queue: its latency and how many messages the broker confirmed. */
 void fe_metric_publish(double seconds, int confirmed);
 void fe_metric_hello_dropped(void);
+/* orders_in_doubt_total: answered 503, but the broker may hold them and they could not be
+ * cancelled (the database was down too). */
+void fe_metric_order_in_doubt(void);
 #endif
 
 extern const char *const fe_endpoint_names[FE_NEP];
