@@ -1,5 +1,6 @@
 # Makefile -- the commands the README promises; CMake/CTest do the work.
-#   make demo    install packages, build, and run the demo
+#   make demo    install packages, build, start the stack and services, send traffic
+#   make demo-stop  stop what the demo started
 #   make test    install packages, build plain, ASan+UBSan and TSan, and run every test
 #   make bench   benchmarks (bench/), against reference libraries measured in the same run
 #   make format  clang-format every C file
@@ -7,7 +8,7 @@ JOBS ?= $(shell nproc)
 CMAKE ?= cmake
 CTEST ?= ctest
 
-.PHONY: all deps build build-asan build-tsan test test-plain test-asan test-tsan demo bench format clean
+.PHONY: all deps build build-asan build-tsan test test-plain test-asan test-tsan demo demo-stop bench format clean
 
 all: build
 
@@ -44,7 +45,10 @@ test-tsan:
 demo:
 	scripts/install-deps.sh test
 	$(MAKE) build
-	scripts/demo.sh
+	scripts/demo.sh start
+
+demo-stop:
+	scripts/demo.sh stop
 
 bench:
 	scripts/install-deps.sh bench
