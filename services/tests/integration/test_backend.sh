@@ -35,6 +35,13 @@ check_eq "jobs_outcome_total{ok} counts it once" "$(metric "$BE" 'jobs_outcome_t
 mq "$QUEUE" publish '{"fruit": "grapes", "quantity": 2}'
 check "an order without message id is still stored" wait_until 10 rows_are 2
 
+echo "# an order the frontend cancelled (answered 503 after an unconfirmed publish) is never stored"
+psql_q "INSERT INTO $SCHEMA.order_outcomes (message_id, stored) VALUES ('order-cancelled-1', false)"
+mq "$QUEUE" publish '{"fruit": "pears", "quantity": 4}' order-cancelled-1
+check "the cancelled order is recognised" wait_until 10 metric_is orders_cancelled_total 1
+check_eq "no row for it" \
+	"$(psql_q "SELECT count(*) FROM $SCHEMA.fruits WHERE message_id = 'order-cancelled-1'")" 0
+
 echo "# hello jobs"
 jobs0="$(metric "$BE" job_duration_seconds_count)"
 for _ in 1 2 3; do mq "$QUEUE" publish '"hello"'; done
