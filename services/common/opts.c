@@ -178,6 +178,11 @@ int ws_opts_parse(const char *prog, const char *summary, const ws_opt *opts, siz
         if (c >= 256 && (size_t)(c - 256) < n) {
             const ws_opt *o = &opts[c - 256];
             const char *v = optarg ? optarg : "on";
+            bool word;
+            /* "--flag off" as well as "--flag=off": take a following on/off word */
+            if (o->type == WS_OPT_BOOL && !optarg && optind < argc &&
+                ws_parse_bool(argv[optind], &word) == 0)
+                v = argv[optind++];
             if (ws_opt_set(o, v) != 0) {
                 fprintf(stderr, "%s: invalid value '%s' for --%s (see --help)\n", prog, v, o->name);
                 return WS_OPTS_ERROR;

@@ -34,6 +34,13 @@ int main(void) {
     CHECK(ws_opts_parse("prog", "test", opts, n, 3, argv2, NULL) == WS_OPTS_ERROR);
     CHECK(sim); /* set before the bad --port */
 
+    char *argv6[] = {"prog", "--simulate-latency", "off", "--port", "81", NULL};
+    CHECK(ws_opts_parse("prog", "test", opts, n, 5, argv6, &first) == WS_OPTS_OK);
+    CHECK(!sim && port == 81 && first == 5);
+    char *argv7[] = {"prog", "--simulate-latency", "extra", NULL};
+    CHECK(ws_opts_parse("prog", "test", opts, n, 3, argv7, &first) == WS_OPTS_OK);
+    CHECK(sim && first == 2); /* not a bool word: a positional argument */
+
     char *argv3[] = {"prog", "--rate=1.5", NULL};
     CHECK(ws_opts_parse("prog", "test", opts, n, 2, argv3, NULL) == WS_OPTS_ERROR);
     char *argv4[] = {"prog", "--nope", NULL};

@@ -137,6 +137,21 @@ post_order '{"fruit": "grapes", "quantity": 1}'
 gone() { [[ "$(redis-cli -n "$REDIS_DB" EXISTS fruit_grapes)" == 0 ]]; }
 check "a new grapes order deletes fruit_grapes (backend)" wait_until 10 gone
 
+echo "# traffic (libcurl multi) against the frontend"
+h0="$(metric "$FE" hello_total)"
+check "traffic runs 90 requests" "$BIN/traffic" --url "$FE" --requests 90 --concurrency 6 \
+	--pause-ms off --progress off --fruits apples,pears >"$TMP/traffic.out"
+cat "$TMP/traffic.out"
+col() { awk -v m="$1" -v p="$2" -v c="$3" '/^by status/ { exit } $1 == m && $2 == p { print $c }' "$TMP/traffic.out"; }
+sent=$(($(col GET /hello 3) + $(col GET /fruit 3) + $(col POST /fruit 3)))
+ok2xx=$(($(col GET /hello 4) + $(col GET /fruit 4) + $(col POST /fruit 4)))
+check_eq "traffic's summary counts 90 requests" "$sent" 90
+check_eq "all of them answered 2xx" "$ok2xx" 90
+check_eq "hello_total rose by traffic's GET /hello count" "$(metric "$FE" hello_total)" \
+	"$((h0 + $(col GET /hello 3)))"
+check "traffic --help documents its flags and env vars" grep -q TRAFFIC_CONCURRENCY \
+	<<<"$("$BIN/traffic" --help)"
+
 echo "# expositions"
 check "frontend exposition passes promtool check metrics" promtool_ok "$FE"
 check "backend exposition passes promtool check metrics" promtool_ok "$BE"
