@@ -96,15 +96,36 @@ wrk_run() {
 	/Requests\/sec/ { rps = $2 }
 	$1 == "50%" { p50 = ms($2) } $1 == "90%" { p90 = ms($2) } $1 == "99%" { p99 = ms($2) }
 	/Non-2xx/ { bad = $NF }
-	END { printf "%.0f %.3f %.3f %.3f %d\n", rps, p50, p90, p99, bad + 0 }' "$tmp/wrk.out"
+	/requests in/ { n = $1 }
+	END { printf "%.0f %.3f %.3f %.3f %d %d\n", rps, p50, p90, p99, bad + 0, n }' "$tmp/wrk.out"
+}
+# CPU time (ns) used so far by the process's HTTP threads (libmicrohttpd's "MHD-worker"): the
+# request path, where the metric calls are. Per request it hardly depends on what else the
+# machine does, unlike throughput, and it leaves out the hello publisher, whose work depends on
+# how fast RabbitMQ takes messages at that moment.
+cpu_ns() {
+	local t s=0
+	for t in /proc/"$1"/task/*; do
+		[[ "$(cat "$t/comm" 2>/dev/null)" == MHD-worker ]] || continue
+		s=$((s + $(cut -d' ' -f1 "$t/schedstat")))
+	done
+	echo "$s"
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-# measure NAME URL [wrk args]: one run, appended to $tmp/res.NAME
+# measure NAME PID URL [wrk args]: one run, appended to $tmp/res.NAME as
+# "req/s p50 p90 p99 non2xx requests cpu_us_per_request" (PID 0: no CPU figure)
 measure() {
-	local name="$1"
-	shift
-	wrk_run "$@" >>"$tmp/res.$name"
+	local name="$1" pid="$2" c0=0 out
+	shift 2
+	[[ $pid != 0 ]] && c0="$(cpu_ns "$pid")"
+	out="$(wrk_run "$@")"
+	if [[ $pid != 0 ]]; then
+		awk -v o="$out" -v c="$(($(cpu_ns "$pid") - c0))" \
+			'BEGIN { split(o, f, " "); printf "%s %.2f\n", o, (f[6] > 0 ? c / f[6] / 1000 : 0) }' >>"$tmp/res.$name"
+	else
+		echo "$out 0" >>"$tmp/res.$name"
+	fi
 	"$mqtool" "$AMQP_URL" "$QUEUE" purge >/dev/null # hello jobs and orders pile up: start empty
 }
 # Both frontends run side by side; each round measures them back to back on the same endpoint
@@ -112,24 +133,26 @@ measure() {
 # cost of instrumentation is the median of the per-round ratios.
 port_nm=18002
 start_frontend "$fe_bin" "$port_fe"
+pid_fe="$fe_pid"
 start_frontend "$nm_bin" "$port_nm"
+pid_nm="$fe_pid"
 declare -A path=([hello]="/hello" [get]="/fruit?name=apples" [post]="/fruit")
 echo "services benchmark: wrk -t$wthreads -c$conns -d${dur}s, $rounds rounds (median), frontend --threads $fe_threads, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for r in $(seq "$rounds"); do
 	echo "round $r/$rounds"
-	measure nginx "http://127.0.0.1:$port_nginx/"
+	measure nginx 0 "http://127.0.0.1:$port_nginx/"
 	for ep in hello get post; do
 		extra=()
 		[[ $ep == post ]] && extra=(-s "$tmp/post.lua")
 		order="frontend nometrics"
 		((r % 2 == 0)) && order="nometrics frontend"
 		for variant in $order; do
-			port="$port_fe"
-			[[ $variant == nometrics ]] && port="$port_nm"
-			measure "$variant.$ep" "http://127.0.0.1:$port${path[$ep]}" "${extra[@]}"
+			port="$port_fe" pid="$pid_fe"
+			[[ $variant == nometrics ]] && port="$port_nm" pid="$pid_nm"
+			measure "$variant.$ep" "$pid" "http://127.0.0.1:$port${path[$ep]}" "${extra[@]}"
 		done
 		paste -d' ' <(tail -n1 "$tmp/res.frontend.$ep") <(tail -n1 "$tmp/res.nometrics.$ep") |
-			awk '{ print $1 / $6 }' >>"$tmp/ratio.$ep"
+			awk '{ print $1 / $8, $7 / $14 }' >>"$tmp/ratio.$ep"
 	done
 done
 for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
@@ -138,13 +161,13 @@ pids=()
 
 col() { awk -v c="$2" '{ print $c }' "$tmp/res.$1" | median; }
 row() { # label file
-	printf '| %-34s | %9s | %7s | %7s | %7s | %6s |\n' "$1" "$(col "$2" 1)" "$(col "$2" 2)" \
-		"$(col "$2" 3)" "$(col "$2" 4)" "$(col "$2" 5)"
+	printf '| %-34s | %9s | %7s | %7s | %7s | %6s | %8s |\n' "$1" "$(col "$2" 1)" "$(col "$2" 2)" \
+		"$(col "$2" 3)" "$(col "$2" 4)" "$(col "$2" 5)" "$(col "$2" 7)"
 }
 {
 	echo
-	echo "| target | req/s | p50 ms | p90 ms | p99 ms | non-2xx |"
-	echo "|---|---:|---:|---:|---:|---:|"
+	echo "| target | req/s | p50 ms | p90 ms | p99 ms | non-2xx | HTTP threads CPU µs/req |"
+	echo "|---|---:|---:|---:|---:|---:|---:|"
 	row "nginx return 200" nginx
 	for ep in hello get post; do
 		case $ep in hello) label="GET /hello" ;; get) label="GET /fruit (cache hit)" ;; post) label="POST /fruit (confirmed publish)" ;; esac
@@ -153,8 +176,9 @@ row() { # label file
 	done
 	echo
 	for ep in hello get post; do
-		printf 'instrumented/no-metrics throughput on %-5s: median %.3f, rounds: %s\n' "$ep" \
-			"$(median <"$tmp/ratio.$ep")" "$(tr '\n' ' ' <"$tmp/ratio.$ep")"
+		printf 'instrumented/no-metrics on %-5s: throughput ratio median %.3f (rounds: %s); CPU per request ratio median %.3f (rounds: %s)\n' \
+			"$ep" "$(cut -d' ' -f1 "$tmp/ratio.$ep" | median)" "$(cut -d' ' -f1 "$tmp/ratio.$ep" | tr '\n' ' ')" \
+			"$(cut -d' ' -f2 "$tmp/ratio.$ep" | median)" "$(cut -d' ' -f2 "$tmp/ratio.$ep" | tr '\n' ' ')"
 	done
 	awk -v a="$(col frontend.hello 1)" -v n="$(col nginx 1)" 'BEGIN { printf "/hello (instrumented) / nginx: %.2fx\n", a / n }'
 } | tee "$tmp/table"
@@ -180,5 +204,9 @@ for prefetch in 1 16; do
 	awk -v n="$n" -v a="$t0" -v b="$t1" -v p="$prefetch" \
 		'BEGIN { printf "backend, 20 workers, prefetch %2d: %d orders queue -> rows in %.2f s = %.0f orders/s (includes start-up)\n", p, n, b - a, n / (b - a) }' | tee -a "$tmp/table"
 done
+if [[ -x $build/bench/services/bench_service_metrics ]]; then
+	echo
+	"$build/bench/services/bench_service_metrics"
+fi | tee -a "$tmp/table"
 cp "$tmp/table" "${BENCH_OUT:-$build/services-bench.md}"
 echo "results written to ${BENCH_OUT:-$build/services-bench.md}"

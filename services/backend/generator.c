@@ -45,6 +45,7 @@ int be_generator_start(const be_config *cfg, const atomic_bool *running) {
         ws_mq_publisher_free(pub);
         return -1;
     }
+    pthread_setname_np(thread, "generator");
     started = true;
     return 0;
 }

@@ -186,6 +186,9 @@ int be_workers_start(const be_config *cfg, const atomic_bool *running,
             free_worker(w);
             return -1; /* the caller turns *running off and joins the ones started */
         }
+        char name[16];
+        snprintf(name, sizeof name, "worker-%d", nworkers);
+        pthread_setname_np(w->thread, name);
     }
     return 0;
 }

@@ -95,6 +95,7 @@ int fe_delay_start(int capacity) {
         heap = NULL;
         return -1;
     }
+    pthread_setname_np(thread, "latency-timer");
     return 0;
 }
 

@@ -103,6 +103,7 @@ int fe_hello_jobs_start(const ws_mq_config *cfg, const char *queue, long cap,
         publisher = NULL;
         return -1;
     }
+    pthread_setname_np(thread, "hello-publish");
     return 0;
 }
 
