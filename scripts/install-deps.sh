@@ -5,7 +5,8 @@
 set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config git clang libclang-rt-14-dev clang-format
-    libmicrohttpd-dev librabbitmq-dev libhiredis-dev libjansson-dev libcurl4-openssl-dev zlib1g-dev)
+    libmicrohttpd-dev librabbitmq-dev libhiredis-dev libjansson-dev libcurl4-openssl-dev zlib1g-dev
+    libpq-dev)
 test_pkgs=(curl procps util-linux iproute2 python3 python3-prometheus-client python3-yaml postgresql postgresql-client
     rabbitmq-server redis-server prometheus prometheus-alertmanager prometheus-node-exporter
     prometheus-postgres-exporter prometheus-redis-exporter prometheus-blackbox-exporter
