@@ -9,6 +9,7 @@
  */
 #ifndef PROMC_FMT_TABLES_H
 #define PROMC_FMT_TABLES_H
+/* clang-format off: generated tables keep their generator's layout */
 
 #include <stdint.h>
 
@@ -686,4 +687,5 @@ static const uint64_t promc__pow5_split[326][2] = {
     {0x78e1316e60a48310u, 0x18b40a4eec437c52u},
 };
 
+/* clang-format on */
 #endif
