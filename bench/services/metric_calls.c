@@ -9,7 +9,6 @@
 #include <time.h>
 
 /* What metrics.c needs from the rest of the frontend. */
-const char *const fe_endpoint_names[FE_NEP] = {"/hello", "/fruit", "/metrics", "other"};
 const char *const fe_method_names[FE_NM] = {"GET",    "POST",  "HEAD",    "PUT",
                                             "DELETE", "PATCH", "OPTIONS", "other"};
 long fe_hello_jobs_pending(void) {
@@ -57,7 +56,7 @@ static void measure(const char *what, void *(*fn)(void *)) {
 }
 
 int main(void) {
-    if (fe_metrics_init("task_queue") != 0)
+    if (fe_metrics_init() != 0 || fe_metrics_queue("task_queue") != 0)
         return 1;
     measure("GET /hello,", hello_calls);
     measure("POST /fruit,", post_calls);

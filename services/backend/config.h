@@ -14,8 +14,6 @@ typedef struct be_config {
     ws_range generator_ms; /* pause between generated orders; off disables the generator */
     double db_failure_rate;
     ws_range retry_ms; /* backoff between attempts of a failed order */
-    const char *metrics_addr;
-    int metrics_port;
     const char *pg_dsn;
     const char *amqp_url;
     ws_mq_config mq;
@@ -27,6 +25,8 @@ typedef struct be_config {
     int redis_timeout_ms;
     int publish_timeout_ms;
     const char *log_level;
+    const char *metrics_addr; /* WORKSHOP:EX0 */
+    int metrics_port;         /* WORKSHOP:EX0 */
 } be_config;
 
 #endif

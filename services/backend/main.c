@@ -1,13 +1,13 @@
-/* main.c -- the workshop backend: flags and environment, metrics server on :5001, workers,
- * the order generator, and a clean stop on SIGINT/SIGTERM. */
+/* main.c -- the workshop backend: flags and environment, workers, the order generator, and a
+ * clean stop on SIGINT/SIGTERM. */
 #include "config.h"
 #include "generator.h"
 #include "log.h"
-#include "metrics.h"
+#include "metrics.h" /* WORKSHOP:EX0 */
 #include "opts.h"
 #include "worker.h"
 
-#include <promc_http.h>
+#include <promc_http.h> /* WORKSHOP:EX0 */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,8 +19,8 @@ static be_config cfg = {
     .generator_ms = {100, 500, false},
     .db_failure_rate = 0.1,
     .retry_ms = {100, 5000, false},
-    .metrics_addr = "",
-    .metrics_port = 5001,
+    .metrics_addr = "",   /* WORKSHOP:EX0 */
+    .metrics_port = 5001, /* WORKSHOP:EX0 */
     .pg_dsn = "postgresql://demo:demo@localhost:5432/demo",
     .amqp_url = "amqp://guest:guest@localhost:5672/",
     .queue = "task_queue",
@@ -44,10 +44,12 @@ static const ws_opt options[] = {
      "probability that a database session fails (simulated timeout; the order is retried)"},
     {"retry-ms", "RETRY_BACKOFF_MS", WS_OPT_RANGE, &cfg.retry_ms, 1, 600000, "MIN-MAX",
      "backoff between attempts to store an order"},
+    /* WORKSHOP:EX0 BEGIN */
     {"metrics-port", "METRICS_PORT", WS_OPT_INT, &cfg.metrics_port, 0, 65535, "PORT",
      "port of the /metrics server"},
     {"metrics-addr", "METRICS_ADDR", WS_OPT_STR, &cfg.metrics_addr, 0, 0, "ADDR",
      "address of the /metrics server (default: every interface)"},
+    /* WORKSHOP:EX0 END */
     {"pg-dsn", "PG_DSN", WS_OPT_STR, &cfg.pg_dsn, 0, 0, "DSN", "PostgreSQL connection string"},
     {"amqp-url", "AMQP_URL", WS_OPT_STR, &cfg.amqp_url, 0, 0, "URL", "RabbitMQ URL"},
     {"queue", "QUEUE", WS_OPT_STR, &cfg.queue, 0, 0, "NAME", "queue of jobs and orders"},
@@ -67,7 +69,9 @@ static const ws_opt options[] = {
 int main(int argc, char **argv) {
     int rc = ws_opts_parse("backend",
                            "The workshop backend: workers consuming task_queue into PostgreSQL, "
-                           "an order generator, /metrics on port 5001.",
+                           "an order generator"
+                           ", /metrics on port 5001" /* WORKSHOP:EX0 */
+                           ".",
                            options, sizeof options / sizeof options[0], argc, argv, NULL);
     if (rc != WS_OPTS_OK)
         return rc == WS_OPTS_HELP ? 0 : 2;
@@ -88,10 +92,19 @@ int main(int argc, char **argv) {
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    if (be_metrics_init(cfg.queue, cfg.dead_letter_queue) != 0) {
+    /* WORKSHOP:EX0 BEGIN */
+    if (be_metrics_init() != 0) {
         log_error("cannot register metrics");
         return 1;
     }
+    /* WORKSHOP:EX0 END */
+    /* WORKSHOP:EX5 BEGIN */
+    if (be_metrics_queues(cfg.queue, cfg.dead_letter_queue) != 0) {
+        log_error("cannot register metrics");
+        return 1;
+    }
+    /* WORKSHOP:EX5 END */
+    /* WORKSHOP:EX0 BEGIN */
     promc_http_server *http = promc_http_start(*cfg.metrics_addr ? cfg.metrics_addr : NULL,
                                                (uint16_t)cfg.metrics_port, NULL);
     if (!http) {
@@ -99,6 +112,7 @@ int main(int argc, char **argv) {
                   promc_last_error_message());
         return 1;
     }
+    /* WORKSHOP:EX0 END */
     static atomic_bool running = true;
     ws_mq_publisher *dead_letters = ws_mq_publisher_new(&cfg.mq, cfg.dead_letter_queue);
     int status = 0;
@@ -107,9 +121,9 @@ int main(int argc, char **argv) {
         log_error("cannot start the workers");
         status = 1;
     } else {
-        log_info("running workers=%d prefetch=%d metrics_port=%u generator=%s db_failure_rate=%g",
-                 cfg.workers, cfg.prefetch, promc_http_port(http),
-                 cfg.generator_ms.off ? "off" : "on", cfg.db_failure_rate);
+        log_info("running workers=%d prefetch=%d generator=%s db_failure_rate=%g", cfg.workers,
+                 cfg.prefetch, cfg.generator_ms.off ? "off" : "on", cfg.db_failure_rate);
+        log_info("serving /metrics port=%u", promc_http_port(http)); /* WORKSHOP:EX0 */
         int sig = 0;
         sigwait(&set, &sig);
         log_info("stopping: finishing jobs in hand signal=%d", sig);
@@ -118,7 +132,7 @@ int main(int argc, char **argv) {
     be_generator_join();
     be_workers_join();
     ws_mq_publisher_free(dead_letters);
-    promc_http_stop(http);
+    promc_http_stop(http); /* WORKSHOP:EX0 */
     log_info("stopped");
     return status;
 }

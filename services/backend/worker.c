@@ -8,7 +8,7 @@
 #include "cache.h"
 #include "db.h"
 #include "log.h"
-#include "metrics.h"
+#include "metrics.h" /* WORKSHOP:EX5 */
 #include "order.h"
 #include "util.h"
 
@@ -33,12 +33,12 @@ static int nworkers;
 static void forget_cached_totals(worker *w, const char *fruit) {
     char key[32];
     snprintf(key, sizeof key, "fruit_%s", fruit);
-    double t0 = ws_now();
+    double t0 = ws_now(); /* WORKSHOP:EX5 */
     int rc = ws_cache_del(w->cache, key);
     /* the "all" total includes this fruit too */
     if (rc == 0)
         rc = ws_cache_del(w->cache, "fruit_all");
-    be_metric_cache_delete(ws_now() - t0);
+    be_metric_cache_delete(ws_now() - t0); /* WORKSHOP:EX5 */
     if (rc != 0)
         log_every(5, WS_WARN, "cache delete failed (entries expire by TTL) error=\"%s\"",
                   ws_cache_last_error(w->cache));
@@ -54,12 +54,12 @@ static int store_order(worker *w, const ws_order *o, const char *message_id) {
     const char *fruit = ws_fruits[o->fruit];
     for (;;) {
         bool simulate = ws_rand_unit() < w->cfg->db_failure_rate;
-        double t0 = ws_now();
+        double t0 = ws_now(); /* WORKSHOP:EX5 */
         int rc = ws_db_insert_order(w->db, fruit, o->quantity, message_id, simulate, &stored);
-        be_metric_db_insert(ws_now() - t0);
+        be_metric_db_insert(ws_now() - t0); /* WORKSHOP:EX5 */
         if (rc == WS_DB_OK)
             break;
-        be_metric_outcome(BE_FAILED);
+        be_metric_outcome(BE_FAILED); /* WORKSHOP:EX5 */
         if (rc == WS_DB_SIMULATED)
             log_debug("simulated database timeout, will retry worker=%d", w->id);
         else
@@ -67,37 +67,37 @@ static int store_order(worker *w, const ws_order *o, const char *message_id) {
                       ws_db_last_error(w->db));
         if (!ws_sleep_ms(ws_backoff_next(&backoff), w->running))
             return ABANDONED;
-        be_metric_outcome(BE_RETRIED);
+        be_metric_outcome(BE_RETRIED); /* WORKSHOP:EX5 */
     }
     if (stored == WS_DB_DUPLICATE) {
-        be_metric_duplicate();
+        be_metric_duplicate(); /* WORKSHOP:EX5 */
         log_info("redelivered order already stored worker=%d message_id=%s", w->id, message_id);
         return DUPLICATE;
     }
     if (stored == WS_DB_CANCELLED) {
-        be_metric_cancelled();
+        be_metric_cancelled(); /* WORKSHOP:EX5 */
         log_info("order cancelled by the frontend (it answered 503), not stored worker=%d "
                  "message_id=%s",
                  w->id, message_id);
         return DUPLICATE;
     }
     forget_cached_totals(w, fruit);
-    be_metric_outcome(BE_OK);
+    be_metric_outcome(BE_OK); /* WORKSHOP:EX5 */
     return STORED;
 }
 
 /* Moves a poison message to the dead-letter queue; true once the broker has it. */
 static bool dead_letter(worker *w, const ws_mq_delivery *d) {
     ws_mq_msg m = {d->body, d->len, d->message_id[0] ? d->message_id : NULL};
-    double t0 = ws_now();
+    double t0 = ws_now(); /* WORKSHOP:EX5 */
     int ok = ws_mq_publish(w->dead_letters, &m, 1, w->cfg->publish_timeout_ms);
-    be_metric_publish(1, ws_now() - t0, ok);
+    be_metric_publish(1, ws_now() - t0, ok); /* WORKSHOP:EX5 */
     if (ok != 1) {
         log_every(5, WS_WARN, "cannot dead-letter a poison message error=\"%s\"",
                   ws_mq_publisher_error(w->dead_letters));
         return false;
     }
-    be_metric_outcome(BE_POISON);
+    be_metric_outcome(BE_POISON); /* WORKSHOP:EX5 */
     int shown = d->len > 60 ? 60 : (int)d->len;
     char preview[61];
     for (int i = 0; i < shown; i++) {
@@ -118,20 +118,23 @@ static void settle(worker *w, const ws_mq_delivery *d, bool done) {
 }
 
 static void handle(worker *w, const ws_mq_delivery *d) {
+    /* WORKSHOP:EX5 BEGIN */
     double t0 = ws_now();
     be_metric_busy(1);
+    bool count = true; /* time this job (a redelivered duplicate is not a second job) */
+    /* WORKSHOP:EX5 END */
     ws_order order;
-    bool done = true, count = true;
+    bool done = true;
     int stored;
     switch (ws_msg_classify(d->body, d->len, &order)) {
     case WS_MSG_HELLO:
         ws_sleep_ms(ws_rand_range(w->cfg->job_ms.lo, w->cfg->job_ms.hi), NULL);
-        be_metric_outcome(BE_OK);
+        be_metric_outcome(BE_OK); /* WORKSHOP:EX5 */
         break;
     case WS_MSG_ORDER:
         stored = store_order(w, &order, d->message_id[0] ? d->message_id : NULL);
         done = stored != ABANDONED;
-        count = stored == STORED; /* a redelivered duplicate is not a second job */
+        count = stored == STORED; /* WORKSHOP:EX5 */
         break;
     case WS_MSG_POISON:
         done = dead_letter(w, d);
@@ -140,9 +143,11 @@ static void handle(worker *w, const ws_mq_delivery *d) {
         break;
     }
     settle(w, d, done);
+    /* WORKSHOP:EX5 BEGIN */
     if (done && count)
         be_metric_job(ws_now() - t0);
     be_metric_busy(-1);
+    /* WORKSHOP:EX5 END */
 }
 
 static void *worker_main(void *arg) {
@@ -153,10 +158,10 @@ static void *worker_main(void *arg) {
         log_every(5, WS_WARN, "database not ready yet error=\"%s\"", ws_db_last_error(w->db));
     while (atomic_load(w->running)) {
         ws_mq_delivery d;
-        double t0 = ws_now();
+        double t0 = ws_now(); /* WORKSHOP:EX5 */
         if (ws_mq_consumer_next(w->mq, &d, 250) != WS_MQ_GOT)
             continue;
-        be_metric_mq_read(ws_now() - t0);
+        be_metric_mq_read(ws_now() - t0); /* WORKSHOP:EX5 */
         handle(w, &d);
         ws_mq_delivery_free(&d);
     }

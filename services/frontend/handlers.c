@@ -3,6 +3,7 @@
 #include "hello_jobs.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h" /* WORKSHOP:EX1 */
 #include "resources.h"
 #include "util.h"
 
@@ -32,15 +33,17 @@ void fe_handlers_free(void) {
     hello_response = NULL;
 }
 
+/* Answers an error. kind names it for errors_total{method,endpoint,error} (exercise 4). */
 static enum MHD_Result fail(struct MHD_Connection *conn, fe_request *req, unsigned status,
                             const char *kind, const char *msg) {
-    fe_metric_error(req->method, req->endpoint, kind);
+    (void)req, (void)kind;
+    fe_metric_error(req->method, req->endpoint, kind); /* WORKSHOP:EX4 */
     return ws_http_error(conn, status, msg);
 }
 
 enum MHD_Result fe_hello(struct MHD_Connection *conn, fe_request *req) {
     (void)req;
-    fe_metric_hello();
+    fe_metric_hello(); /* WORKSHOP:EX1 */
     fe_hello_jobs_push();
     return MHD_queue_response(conn, MHD_HTTP_OK, hello_response);
 }
@@ -51,12 +54,14 @@ static int recent_total(fe_resources *res, const char *name, long long *total) {
     snprintf(key, sizeof key, "fruit_%s", name);
     int rc = ws_cache_get_int(res->cache, key, total);
     if (rc == WS_CACHE_HIT) {
-        fe_metric_cache(FE_CACHE_HIT);
+        fe_metric_cache(FE_CACHE_HIT); /* WORKSHOP:EX4 */
         return 0;
     }
+    /* WORKSHOP:EX4 BEGIN */
     fe_metric_cache(rc == WS_CACHE_MISS ? FE_CACHE_MISS : FE_CACHE_ERROR);
+    /* WORKSHOP:EX4 END */
     if (rc == WS_CACHE_ERROR) {
-        fe_metric_error(FE_M_GET, FE_EP_FRUIT, "CacheError");
+        fe_metric_error(FE_M_GET, FE_EP_FRUIT, "CacheError"); /* WORKSHOP:EX4 */
         log_every(5, WS_WARN, "cache read failed, using the database error=\"%s\"",
                   ws_cache_last_error(res->cache));
     }
@@ -66,7 +71,7 @@ static int recent_total(fe_resources *res, const char *name, long long *total) {
         return -1;
     }
     if (rc == WS_CACHE_MISS && ws_cache_set_int(res->cache, key, *total, config->cache_ttl_s)) {
-        fe_metric_error(FE_M_GET, FE_EP_FRUIT, "CacheError");
+        fe_metric_error(FE_M_GET, FE_EP_FRUIT, "CacheError"); /* WORKSHOP:EX4 */
         log_every(5, WS_WARN, "cache write failed error=\"%s\"", ws_cache_last_error(res->cache));
     }
     return 0;
@@ -90,7 +95,14 @@ enum MHD_Result fe_fruit_get(struct MHD_Connection *conn, fe_request *req) {
     if (!res || recent_total(res, name, &total) != 0)
         return fail(conn, req, MHD_HTTP_SERVICE_UNAVAILABLE, "DatabaseError",
                     "Database unavailable, try again later");
-    fe_metric_recent(fruit, total);
+    /* WORKSHOP:EX2 BEGIN */
+    if (fruit < 0)
+        fe_metric_all_fruits(total);
+    /* WORKSHOP:EX2 END */
+    /* WORKSHOP:EX3 BEGIN */
+    if (fruit >= 0)
+        fe_metric_recent_fruits(fruit, total);
+    /* WORKSHOP:EX3 END */
     char body[96];
     int len =
         snprintf(body, sizeof body, "{\"fruit\":\"%s\",\"total_quantity\":%lld}\n", name, total);
@@ -112,7 +124,7 @@ static bool is_json_content_type(struct MHD_Connection *conn) {
 static int settle_in_doubt(fe_resources *res, const char *id) {
     bool cancelled = false;
     if (ws_db_cancel_order(res->db, id, &cancelled) != WS_DB_OK) {
-        fe_metric_order_in_doubt();
+        fe_metric_order_in_doubt(); /* WORKSHOP:EX4 */
         log_warn("order in doubt: the broker may hold it and it could not be cancelled "
                  "message_id=%s error=\"%s\"",
                  id, ws_db_last_error(res->db));
@@ -142,9 +154,9 @@ enum MHD_Result fe_fruit_post(struct MHD_Connection *conn, fe_request *req) {
     int confirmed = -1;
     if (res) {
         ws_mq_msg m = {msg, len, id};
-        double t0 = ws_now();
+        double t0 = ws_now(); /* WORKSHOP:EX4 */
         confirmed = ws_mq_publish(res->orders, &m, 1, config->publish_timeout_ms);
-        fe_metric_publish(ws_now() - t0, confirmed);
+        fe_metric_publish(ws_now() - t0, confirmed); /* WORKSHOP:EX4 */
     }
     if (confirmed != 1 && res && ws_mq_publisher_in_doubt(res->orders))
         confirmed = settle_in_doubt(res, id);
@@ -154,7 +166,7 @@ enum MHD_Result fe_fruit_post(struct MHD_Connection *conn, fe_request *req) {
         return fail(conn, req, MHD_HTTP_SERVICE_UNAVAILABLE, "PublishError",
                     "Order not accepted: message broker unavailable, try again later");
     }
-    fe_metric_order(order.fruit, order.quantity);
+    fe_metric_order(order.fruit, order.quantity); /* WORKSHOP:EX3 */
     char body[96];
     int n = snprintf(body, sizeof body, "{\"message\":\"You sent %d %s!\"}\n", order.quantity,
                      ws_fruits[order.fruit]);

@@ -4,7 +4,7 @@
 #include "handlers.h"
 #include "hello_jobs.h"
 #include "log.h"
-#include "metrics.h"
+#include "metrics.h" /* WORKSHOP:EX0 */
 #include "opts.h"
 #include "resources.h"
 #include "server.h"
@@ -75,8 +75,9 @@ static int wait_for_signal(void) {
 
 int main(int argc, char **argv) {
     int rc = ws_opts_parse("frontend",
-                           "The workshop frontend: GET /hello, POST /fruit, GET /fruit?name=, "
-                           "/metrics.",
+                           "The workshop frontend: GET /hello, POST /fruit, GET /fruit?name="
+                           ", /metrics" /* WORKSHOP:EX0 */
+                           ".",
                            options, sizeof options / sizeof options[0], argc, argv, NULL);
     if (rc != WS_OPTS_OK)
         return rc == WS_OPTS_HELP ? 0 : 2;
@@ -98,8 +99,20 @@ int main(int argc, char **argv) {
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    if (fe_metrics_init(cfg.queue) != 0 || fe_handlers_init(&cfg) != 0) {
-        log_error("cannot initialise metrics or handlers");
+    /* WORKSHOP:EX0 BEGIN */
+    if (fe_metrics_init() != 0) {
+        log_error("cannot register the metrics");
+        return 1;
+    }
+    /* WORKSHOP:EX0 END */
+    /* WORKSHOP:EX4 BEGIN */
+    if (fe_metrics_queue(cfg.queue) != 0) {
+        log_error("cannot register the metrics");
+        return 1;
+    }
+    /* WORKSHOP:EX4 END */
+    if (fe_handlers_init(&cfg) != 0) {
+        log_error("cannot initialise the handlers");
         return 1;
     }
     fe_resources_init(&cfg);
@@ -118,8 +131,8 @@ int main(int argc, char **argv) {
         fe_handlers_free();
         return 1;
     }
-    log_info("listening port=%d threads=%d simulate_latency=%s metrics=%s", cfg.port, cfg.threads,
-             cfg.simulate_latency ? "on" : "off", FE_METRICS_ENABLED ? "on" : "off");
+    log_info("listening port=%d threads=%d simulate_latency=%s", cfg.port, cfg.threads,
+             cfg.simulate_latency ? "on" : "off");
     int sig = wait_for_signal();
     log_info("stopping signal=%d", sig);
     fe_delay_stop();

@@ -1,21 +1,21 @@
 /* server.c -- libmicrohttpd setup and the access handler: route, read the body (bounded),
- * serve the simulated latency, dispatch, and record the request's metrics. */
+ * serve the simulated latency and dispatch. */
 #include "server.h"
 #include "delay.h"
 #include "handlers.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h" /* WORKSHOP:EX4 */
 #include "util.h"
 
-#ifndef WORKSHOP_NO_METRICS
-#include <promc_http.h>
-#endif
+#ifndef WORKSHOP_NO_METRICS /* WORKSHOP:OUT */
+#include <promc_http.h>     /* WORKSHOP:EX0 */
+#endif                      /* WORKSHOP:OUT */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-const char *const fe_endpoint_names[FE_NEP] = {"/hello", "/fruit", "/metrics", "other"};
 const char *const fe_method_names[FE_NM] = {"GET",    "POST",  "HEAD",    "PUT",
                                             "DELETE", "PATCH", "OPTIONS", "other"};
 
@@ -30,12 +30,16 @@ static fe_method parse_method(const char *m) {
 }
 
 static fe_endpoint parse_endpoint(const char *url) {
+    /* WORKSHOP:EX0 BEGIN */
+#ifndef WORKSHOP_NO_METRICS /* WORKSHOP:OUT */
+    if (strcmp(url, "/metrics") == 0)
+        return FE_EP_METRICS;
+#endif /* WORKSHOP:OUT */
+    /* WORKSHOP:EX0 END */
     if (strcmp(url, "/hello") == 0)
         return FE_EP_HELLO;
     if (strcmp(url, "/fruit") == 0)
         return FE_EP_FRUIT;
-    if (strcmp(url, "/metrics") == 0)
-        return FE_EP_METRICS;
     return FE_EP_OTHER;
 }
 
@@ -46,7 +50,7 @@ static fe_request *new_request(struct MHD_Connection *conn, const char *url, con
         return NULL;
     req->method = parse_method(method);
     req->endpoint = parse_endpoint(url);
-    req->start = ws_now();
+    req->start = ws_now(); /* WORKSHOP:EX4 */
     req->delayed = false;
     req->too_large = false;
     req->len = 0;
@@ -91,8 +95,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return MHD_NO;
         /* Refuse an oversized body before reading it; MHD then closes the connection. */
         if (req->too_large && req->endpoint == FE_EP_FRUIT && req->method == FE_M_POST) {
+            /* WORKSHOP:EX4 BEGIN */
             fe_metric_error(req->method, req->endpoint, "PayloadTooLargeError");
             fe_metric_request(req->method, req->endpoint, ws_now() - req->start);
+            /* WORKSHOP:EX4 END */
             return ws_http_error(conn, MHD_HTTP_CONTENT_TOO_LARGE, "Request body too large");
         }
         return MHD_YES;
@@ -102,18 +108,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
-    if (req->endpoint == FE_EP_METRICS) {
-#if FE_METRICS_ENABLED
+    /* WORKSHOP:EX0 BEGIN */
+#ifndef WORKSHOP_NO_METRICS /* WORKSHOP:OUT */
+    if (req->endpoint == FE_EP_METRICS)
         return promc_http_handle(conn, method, NULL);
-#endif
-    }
-    if (req->endpoint == FE_EP_OTHER || req->endpoint == FE_EP_METRICS) {
-        fe_metric_error(req->method, FE_EP_OTHER, "NotFoundError");
+#endif /* WORKSHOP:OUT */
+    /* WORKSHOP:EX0 END */
+    if (req->endpoint == FE_EP_OTHER) {
+        fe_metric_error(req->method, FE_EP_OTHER, "NotFoundError"); /* WORKSHOP:EX4 */
         return ws_http_error(conn, MHD_HTTP_NOT_FOUND, "Not found");
     }
     enum MHD_Result ret;
     if (!allowed(req)) {
-        fe_metric_error(req->method, req->endpoint, "MethodNotAllowedError");
+        fe_metric_error(req->method, req->endpoint, "MethodNotAllowedError"); /* WORKSHOP:EX4 */
         ret = ws_http_method_not_allowed(conn, req->endpoint == FE_EP_HELLO ? "GET, HEAD"
                                                                             : "GET, HEAD, POST");
     } else {
@@ -124,7 +131,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         ret = dispatch(conn, req);
     }
-    fe_metric_request(req->method, req->endpoint, ws_now() - req->start);
+    fe_metric_request(req->method, req->endpoint, ws_now() - req->start); /* WORKSHOP:EX4 */
     return ret;
 }
 

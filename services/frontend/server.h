@@ -3,8 +3,8 @@
 #define FE_SERVER_H
 
 #include "config.h"
-#include "metrics.h"
 #include "order.h"
+#include "routes.h"
 
 #include <microhttpd.h>
 #include <stdbool.h>
@@ -14,7 +14,7 @@
 typedef struct fe_request {
     fe_method method;
     fe_endpoint endpoint;
-    double start;
+    double start;   /* WORKSHOP:EX4 */
     bool delayed;   /* the simulated latency has been served */
     bool too_large; /* the body went over WS_MAX_ORDER_BODY */
     size_t len;

@@ -70,6 +70,31 @@ class Parse(unittest.TestCase):
         self.assertIsNone(s["1"])
         self.assertEqual(s["2"], "/* m.c -- metrics */\nint m;\n")
 
+    def test_out_parts_are_in_no_state(self):
+        text = (
+            "a;\n#ifndef NO_M // WORKSHOP:OUT\nm(); /* WORKSHOP:EX1 */\n#endif // WORKSHOP:OUT\n"
+            "/* WORKSHOP:EX2 BEGIN */\nb;\n/* WORKSHOP:OUT BEGIN */\nbench();\n"
+            "/* WORKSHOP:OUT END */\n/* WORKSHOP:EX2 END */\n"
+        )
+        s = states(text)
+        self.assertEqual(s["start"], "a;\n")
+        self.assertEqual(s["1"], "a;\nm();\n")
+        self.assertEqual(s["final"], "a;\nm();\nb;\n")
+
+    def test_out_file_is_never_written(self):
+        parsed = derive.parse("# WORKSHOP:OUT FILE\nbench\n", "t.cmake")
+        self.assertIsNone(derive.render(parsed, derive.state_level("final")))
+
+    def test_blank_lines_around_a_left_out_region_are_tidied(self):
+        text = ("/* WORKSHOP:EX1 FILE */\n#include <a.h>\n\n/* WORKSHOP:EX2 BEGIN */\nint x;\n"
+                "/* WORKSHOP:EX2 END */\n\nint f(void);\n\nint g; // WORKSHOP:EX3\n")
+        s = states(text)
+        self.assertEqual(s["1"], "#include <a.h>\n\nint f(void);\n")
+        self.assertEqual(s["2"], "#include <a.h>\n\nint x;\n\nint f(void);\n")
+        self.assertEqual(s["final"], "#include <a.h>\n\nint x;\n\nint f(void);\n\nint g;\n")
+        self.assertEqual(states("x(); // WORKSHOP:EX1\n\nint a;\n\n\nint b;\n")["start"],
+                         "int a;\n\n\nint b;\n")  # blank lines the author wrote stay
+
     def test_unmarked_text_mentioning_the_word_workshop_is_fine(self):
         self.assertEqual(states("/* the WORKSHOP guide */\n")["start"], "/* the WORKSHOP guide */\n")
 
@@ -100,6 +125,12 @@ class ParseErrors(unittest.TestCase):
         self.assertBad("/* WORKSHOP:EX3 BEGIN */\nf(); // WORKSHOP:EX2\n/* WORKSHOP:EX3 END */\n",
                        "EX2 line inside an EX3 region")
 
+    def test_exercise_inside_an_out_region(self):
+        self.assertBad("/* WORKSHOP:OUT BEGIN */\nf(); // WORKSHOP:EX2\n/* WORKSHOP:OUT END */\n",
+                       "EX2 line inside an OUT region")
+        self.assertBad("/* WORKSHOP:OUT BEGIN */\n/* WORKSHOP:EX1 END */\n",
+                       "END of EX1, but the open region is OUT")
+
     def test_wrapped_statement_tail_is_refused(self):
         text = "promc_histogram_observe(h,\n                        now() - t0); /* WORKSHOP:EX4 */\n"
         self.assertBad(text, "t.c:2: the EX4 line does not balance its brackets")
@@ -111,6 +142,7 @@ class ParseErrors(unittest.TestCase):
     def test_misspelt_marker_is_refused(self):
         self.assertBad("/* WORKSHOP:EX1 BEGN */\n", "malformed marker")
         self.assertBad("/* WORKSHOP:EX1 BEGIN */ f();\n", "malformed marker")
+        self.assertBad("/* WORKSHOP:OUT BEGN */\n", "malformed marker")
 
     def test_exercise_out_of_range(self):
         self.assertBad("f(); /* WORKSHOP:EX12 */\n", "exercise 12 does not exist")

@@ -12,9 +12,14 @@ clang-format:
     code(); /* WORKSHOP:EX3 */      one line added by exercise 3
     /* WORKSHOP:EX3 FILE */         the whole file is added by exercise 3 (a line of its own)
 
+OUT in place of EXn (`/* WORKSHOP:OUT BEGIN */`, `code(); // WORKSHOP:OUT`, `# WORKSHOP:OUT FILE`)
+marks what the instrumented code has but no workshop state gets: tooling that is no part of the
+exercises, such as the benchmark's build with every metric compiled out.
+
 The state after exercise N keeps every region of exercise <= N; "start" keeps none, "final"
-keeps all. Marker lines are always dropped, so "final" is the instrumented code without markers.
-Regions nest only inward-later: an EX2 region may hold EX4 lines, not the reverse.
+keeps every EX region. Marker lines are always dropped, so "final" is the instrumented code without
+its markers and its OUT parts. Regions nest only inward-later: an EX2 region may hold EX4 lines or
+an OUT region, not the reverse (OUT counts as later than every exercise).
 
 A manifest (one path a line, relative to the root; "!path" excludes; "title N text" names an
 exercise) says which files make up a tree.
@@ -28,12 +33,15 @@ import sys
 import tempfile
 
 MAX_EXERCISE = 9
+OUT_LEVEL = MAX_EXERCISE + 1  # later than every state: never rendered
 COMMENT_OPEN = r"(?:/\*|//|#)"
 COMMENT_CLOSE = r"(?:\*/)?"
 RE_BLOCK = re.compile(
-    r"^\s*" + COMMENT_OPEN + r"\s*WORKSHOP:EX(\d+)\s+(BEGIN|END|FILE)\s*" + COMMENT_CLOSE + r"\s*$"
+    r"^\s*" + COMMENT_OPEN + r"\s*WORKSHOP:(EX\d+|OUT)\s+(BEGIN|END|FILE)\s*" + COMMENT_CLOSE + r"\s*$"
 )
-RE_LINE = re.compile(r"^(.*\S)\s*" + COMMENT_OPEN + r"\s*WORKSHOP:EX(\d+)\s*" + COMMENT_CLOSE + r"\s*$")
+RE_LINE = re.compile(
+    r"^(.*\S)\s*" + COMMENT_OPEN + r"\s*WORKSHOP:(EX\d+|OUT)\s*" + COMMENT_CLOSE + r"\s*$"
+)
 RE_ANY = re.compile(r"WORKSHOP:")
 STATES = ["start"] + [str(n) for n in range(MAX_EXERCISE + 1)] + ["final"]
 
@@ -94,10 +102,19 @@ def balanced(code):
     return all(v == 0 for v in depth.values())
 
 
-def check_number(n, where):
+def marker_level(tag, where):
+    """"EX3" -> 3, "OUT" -> OUT_LEVEL; MarkerError for an exercise that does not exist."""
+    if tag == "OUT":
+        return OUT_LEVEL
+    n = int(tag[2:])
     if n > MAX_EXERCISE:
         raise MarkerError(f"{where}: exercise {n} does not exist (0..{MAX_EXERCISE})")
     return n
+
+
+def name(level):
+    """How a level reads in messages: EX3 or OUT."""
+    return "OUT" if level == OUT_LEVEL else f"EX{level}"
 
 
 def parse(text, path):
@@ -109,7 +126,7 @@ def parse(text, path):
         where = f"{path}:{lineno}"
         m = RE_BLOCK.match(line)
         if m:
-            n, kind = check_number(int(m.group(1)), where), m.group(2)
+            n, kind = marker_level(m.group(1), where), m.group(2)
             if kind == "FILE":
                 if file_level is not None or any(lv is not None or mk for _, lv, mk in lines):
                     raise MarkerError(f"{where}: FILE marker must come once, before any region")
@@ -118,15 +135,16 @@ def parse(text, path):
                 outer = stack[-1][0] if stack else file_level
                 if outer is not None and n < outer:
                     raise MarkerError(
-                        f"{where}: EX{n} region inside an EX{outer} region (nest later exercises only)"
+                        f"{where}: {name(n)} region inside an {name(outer)} region "
+                        "(nest later exercises only)"
                     )
                 stack.append((n, lineno))
             else:
                 if not stack:
-                    raise MarkerError(f"{where}: END of EX{n} without a BEGIN")
+                    raise MarkerError(f"{where}: END of {name(n)} without a BEGIN")
                 if stack[-1][0] != n:
                     raise MarkerError(
-                        f"{where}: END of EX{n}, but the open region is EX{stack[-1][0]} "
+                        f"{where}: END of {name(n)}, but the open region is {name(stack[-1][0])} "
                         f"(begun at line {stack[-1][1]})"
                     )
                 stack.pop()
@@ -134,33 +152,48 @@ def parse(text, path):
             continue
         m = RE_LINE.match(line)
         if m:
-            n = check_number(int(m.group(2)), where)
+            n = marker_level(m.group(2), where)
             outer = stack[-1][0] if stack else file_level
             if outer is not None and n < outer:
-                raise MarkerError(f"{where}: EX{n} line inside an EX{outer} region")
+                raise MarkerError(f"{where}: {name(n)} line inside an {name(outer)} region")
             if not balanced(m.group(1)):
                 raise MarkerError(
-                    f"{where}: the EX{n} line does not balance its brackets; it is probably part of "
+                    f"{where}: the {name(n)} line does not balance its brackets; it is probably part of "
                     "a statement clang-format wrapped: mark it with BEGIN/END instead"
                 )
             code = line[: m.start(1)] + m.group(1) + "\n"
             lines.append((code, n, False))
             continue
-        if RE_ANY.search(line) and re.search(r"WORKSHOP:EX", line):
+        if RE_ANY.search(line) and re.search(r"WORKSHOP:(EX|OUT)", line):
             raise MarkerError(f"{where}: malformed marker: {line.strip()}")
         lines.append((line, stack[-1][0] if stack else None, False))
     if stack:
         n, at = stack[-1]
-        raise MarkerError(f"{path}:{at}: EX{n} region never ends")
+        raise MarkerError(f"{path}:{at}: {name(n)} region never ends")
     return file_level, lines
 
 
 def render(parsed, level):
-    """The file's text at a state level, or None when the file does not exist yet."""
+    """The file's text at a state level, or None when the file does not exist yet.
+
+    Where lines were left out, the blank lines around them are tidied as clang-format would:
+    never two blank lines in a row, none at the start or the end of the file."""
     file_level, lines = parsed
     if file_level is not None and file_level > level:
         return None
-    return "".join(l for l, n, marker in lines if not marker and (n is None or n <= level))
+    out, dropped = [], False
+    for text, n, marker in lines:
+        if marker or (n is not None and n > level):
+            dropped = True
+            continue
+        blank = not text.strip()
+        if blank and dropped and (not out or not out[-1].strip()):
+            continue
+        out.append(text)
+        dropped = False if not blank else dropped
+    while dropped and out and not out[-1].strip():
+        out.pop()
+    return "".join(out)
 
 
 class Manifest:
@@ -341,6 +374,21 @@ def apply_patch(tree_dir, patch_path):
 
 
 
+def unformatted(tree_dir, clang_format):
+    """The C files of a tree that clang-format (with the tree's .clang-format) would change."""
+    bad = []
+    for dirpath, dirnames, filenames in os.walk(tree_dir):
+        dirnames[:] = sorted(d for d in dirnames if d != "build")
+        for name in sorted(filenames):
+            if name.endswith((".c", ".h")):
+                path = os.path.join(dirpath, name)
+                r = subprocess.run([clang_format, "--dry-run", "-Werror", path],
+                                   capture_output=True, text=True)
+                if r.returncode != 0:
+                    bad.append(os.path.relpath(path, tree_dir))
+    return bad
+
+
 def compare_states(a, b):
     """Differences between two trees, ignoring their build/ folders."""
     r = subprocess.run(["diff", "-r", "-q", "-x", "build", a, b], capture_output=True, text=True)
@@ -355,8 +403,8 @@ def cmd_lint(tree, args):
     print(f"derive: markers are well formed in {len(tree.files)} files")
     for n in sorted(per):
         files, count = per[n]
-        title = tree.manifest.titles.get(n, "")
-        print(f"  EX{n}: {count[0]} lines in {len(files)} files  {title}")
+        title = tree.manifest.titles.get(n, "") if n != OUT_LEVEL else "(no workshop state has these)"
+        print(f"  {name(n)}: {count[0]} lines in {len(files)} files  {title}")
         if args.verbose:
             for f in sorted(files):
                 print(f"        {f}")
@@ -429,6 +477,13 @@ def cmd_verify(tree, args):
         work = os.path.join(tmp, "work")
         tree.write(-1, work)
         report(True, "derived the starting point")
+
+        def check_format(what):
+            if args.clang_format:
+                bad = unformatted(work, args.clang_format)
+                report(not bad, f"{what} is clang-format clean", "\n".join(bad))
+
+        check_format("the starting point")
         if args.build:
             ok, log = build(work, args.cmake_arg, args.jobs)
             report(ok, "the starting point configures and builds with CMake", log)
@@ -446,6 +501,7 @@ def cmd_verify(tree, args):
                 report(not diff, f"after {patch_name(n)} the tree equals the markers' state {n}", diff)
                 if diff:
                     break
+                check_format(f"the state after exercise {n}")
             elif compare_states(work, expected):
                 report(False, f"exercise {n} changes the code but {patch_name(n)} is missing")
                 break
@@ -456,7 +512,8 @@ def cmd_verify(tree, args):
         final = os.path.join(tmp, "final")
         tree.write(MAX_EXERCISE, final)
         diff = compare_states(work, final)
-        report(not diff, "start + every patch equals the instrumented code without markers", diff)
+        report(not diff, "start + every patch equals the instrumented code without markers "
+               "(and without its OUT parts)", diff)
         if failures > 1 or (failures and not diff):
             print("verify: stopped at the first broken step: later states build on it")
     print(f"verify: {'all good' if not failures else f'{failures} failure(s)'}")
@@ -488,6 +545,8 @@ def main(argv):
     s.add_argument("--build", action="store_true", help="configure and build the starting point")
     s.add_argument("--build-all", action="store_true", help="also build each patched state")
     s.add_argument("--cmake-arg", action="append", default=[], help="extra cmake configure arg")
+    s.add_argument("--clang-format", metavar="PROGRAM",
+                   help="also check that every state's C files are clang-format clean")
     s.add_argument("-j", "--jobs", type=int, default=2)
     args = p.parse_args(argv)
     args.manifest = args.manifest or os.path.join(args.root, "workshop", "tree.txt")
