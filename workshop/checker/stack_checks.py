@@ -317,25 +317,106 @@ def alertmanager(ctx, res):
                  "prometheus.yml's alerting section must point at localhost:9093")
 
 
+# Which exercise's reference patch adds each metric the rules and dashboards use.
+ADDED_BY = {
+    "hello_total": 1, "all_fruits": 2, "recent_fruits": 3, "quantity_total": 3, "http_latency": 4,
+    "http_requests_total": 4, "errors_total": 4, "cache_requests_total": 4, "mq_publish_total": 4,
+    "mq_publish_latency": 4, "job_duration_seconds": 5, "jobs_total": 5, "jobs_outcome_total": 5,
+    "worker_busy": 5, "database_insert_latency": 5, "cache_delete_latency": 5, "mq_read_latency": 5,
+}
+MATCHER = re.compile(r'([a-zA-Z_]\w*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"')
+SAMPLE_SUFFIXES = ("_bucket", "_count", "_sum")
+
+
+def matchers(sel):
+    """[(label, op, value)] of a selector's {...} part."""
+    body = sel[sel.index("{") + 1: sel.rindex("}")] if "{" in sel else ""
+    return [m.groups() for m in MATCHER.finditer(body)]
+
+
+def declared_on_page(ctx, name, job_matchers):
+    """True when the frontend's or backend's /metrics (the one the job names) declares the family
+    of a sample name, even with no series yet (a labelled metric before its first event)."""
+    jobs = [v for label, op, v in job_matchers if op == "="] or ["frontend", "backend"]
+    family = name
+    for suffix in SAMPLE_SUFFIXES:
+        if name.endswith(suffix):
+            family = name[: -len(suffix)]
+    for job in jobs:
+        fetch = {"frontend": ctx.frontend_metrics, "backend": ctx.backend_metrics}.get(job)
+        try:
+            if fetch and fetch().type_of(family):
+                return True
+        except (web.Unreachable, ValueError):
+            continue
+    return False
+
+
+def why_blind(ctx, sel):
+    """Why a workshop selector without series can never match, or None when it will once the
+    event it waits for happens (the metric and its labels exist, these values not yet)."""
+    name = promql.metric_name(sel)
+    ms = matchers(sel)
+    job = [m for m in ms if m[0] == "job"]
+    if not name:
+        return "Prometheus has no series for it"
+    scope = ", ".join(f'{label}{op}"{v}"' for label, op, v in job)
+    if not ctx.prom_query(f"present_over_time({name}{{{scope}}}[15m])"):
+        if declared_on_page(ctx, name, job):
+            return None  # declared, no series yet: e.g. errors_total before the first error
+        return f"Prometheus has no {name} series{' for ' + scope if scope else ''}"
+    for label, op, value in ms:
+        if label in ("job", "__name__") or op not in ("=", "=~"):
+            continue
+        has = f'{name}{{{scope + ", " if scope else ""}{label}!=""}}'
+        if not ctx.prom_query(f"present_over_time({has}[15m])"):
+            return f"no {name} series has the label {label}"
+    return None
+
+
+def add_hint(sel):
+    """Where the metric of a selector comes from."""
+    family = promql.metric_name(sel) or ""
+    for suffix in SAMPLE_SUFFIXES:
+        if family.endswith(suffix):
+            family = family[: -len(suffix)]
+    n = ADDED_BY.get(family)
+    pages = {1: "01-counter", 2: "02-gauge", 3: "03-labels", 4: "04-histogram", 5: "05-summary"}
+    where = (f"exercise {n} adds {family} (workshop/exercises/{pages[n]}.md; the reference: "
+             f"workshop/patches/ex{n:02d}.patch)" if n is not None else "add that metric (exercises 1 to 5)")
+    return f"{where}, with exactly these labels; then let Prometheus scrape it"
+
+
 def rules_have_data(ctx, res, alerts):
     """A rule over series that do not exist can never fire: check each selector has had data in
-    the last 15 minutes. The workshop's own metrics must be there; exporters' are only noted."""
-    blind, blind_stack = [], []
+    the last 15 minutes. For the workshop's own metrics, a selector on label values that have not
+    occurred yet (errors_total{error="DatabaseError"} while the database is fine) is all right as
+    long as the metric and those labels exist; exporters' selectors are only noted."""
+    blind, blind_stack, waiting = [], [], []
     for rule in alerts:
         for sel in promql.selectors(rule["query"]):
             try:
-                present = ctx.prom_query(f"present_over_time({sel}[15m])")
+                if ctx.prom_query(f"present_over_time({sel}[15m])"):
+                    continue
+                if not is_workshop_selector(sel):
+                    blind_stack.append((rule["name"], sel))
+                    continue
+                why = why_blind(ctx, sel)
             except (web.Unreachable, ValueError):
                 continue
-            if not present:
-                (blind if is_workshop_selector(sel) else blind_stack).append((rule["name"], sel))
-    for name, sel in blind:
-        res.miss(f"alert {name} watches {sel}, which Prometheus has no series for: it can never fire",
-                 "add that metric (exercises 1 to 5) with exactly these labels, and let Prometheus scrape it")
+            if why:
+                blind.append((rule["name"], sel, why))
+            else:
+                waiting.append((rule["name"], sel))
+    for name, sel, why in blind:
+        res.miss(f"alert {name} watches {sel}: {why}, so it can never fire", add_hint(sel))
     for name, sel in blind_stack[:4]:
         res.warn(f"alert {name} watches {sel}, which has no series now (a stack exporter's metric)")
+    for name, sel in waiting[:4]:
+        res.warn(f"alert {name} watches {sel}: the metric and its labels exist, these values have "
+                 "not occurred yet")
     if not blind:
-        res.ok("every alert on the workshop's metrics watches series that exist")
+        res.ok("every alert on the workshop's metrics watches metrics and labels that exist")
 
 
 def fired(ctx, res):

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlparse
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKSHOP = os.path.dirname(HERE)
 sys.path.insert(0, WORKSHOP)
-from checker import cli, code_checks, promql, web  # noqa: E402
+from checker import cli, code_checks, promql, stack_checks, web  # noqa: E402
 from checker.context import Context  # noqa: E402
 from checker.report import Result  # noqa: E402
 
@@ -182,6 +182,61 @@ class CounterVerdicts(unittest.TestCase):
     def test_unexpected_label(self):
         res = self.verdict("labelled")
         self.assertIn("hello_total has the labels (path); expected (none)", self.misses(res))
+
+
+class FakeStack:
+    """Prometheus answering present_over_time() from a list of series, and a frontend page."""
+
+    def __init__(self, series, page=""):
+        self.series, self.page = series, page
+
+    def prom_query(self, expr):
+        sel = expr[len("present_over_time("): expr.rindex("[")]
+        name = promql.metric_name(sel)
+        want = stack_checks.matchers(sel)
+        out = []
+        for s in self.series:
+            if s["__name__"] != name:
+                continue
+            ok = True
+            for label, op, value in want:
+                have = s.get(label, "")
+                ok &= {"=": have == value, "!=": have != value,
+                       "=~": have in value.split("|"), "!~": have not in value.split("|")}[op]
+            if ok:
+                out.append({"metric": s, "value": [0, "1"]})
+        return out
+
+    def frontend_metrics(self):
+        return web.Exposition(self.page)
+
+    backend_metrics = frontend_metrics
+
+
+class AlertSelectors(unittest.TestCase):
+    """Exercise 9: which alert selectors can never fire."""
+
+    SEL = 'errors_total{job="frontend", error=~"DatabaseError|PublishError"}'
+
+    def test_values_not_seen_yet_are_fine(self):
+        ctx = FakeStack([{"__name__": "errors_total", "job": "frontend", "error": "FruitValueError"}])
+        self.assertIsNone(stack_checks.why_blind(ctx, self.SEL))
+
+    def test_declared_metric_without_series_is_fine(self):
+        ctx = FakeStack([], "# HELP errors_total x\n# TYPE errors_total counter\n")
+        self.assertIsNone(stack_checks.why_blind(ctx, self.SEL))
+
+    def test_missing_metric_is_blind(self):
+        ctx = FakeStack([{"__name__": "hello_total", "job": "frontend"}], "# TYPE hello_total counter\n")
+        self.assertIn("no errors_total series", stack_checks.why_blind(ctx, self.SEL))
+
+    def test_wrong_label_name_is_blind(self):
+        ctx = FakeStack([{"__name__": "errors_total", "job": "frontend", "kind": "DatabaseError"}])
+        self.assertEqual(stack_checks.why_blind(ctx, self.SEL), "no errors_total series has the label error")
+
+    def test_histogram_family_declared(self):
+        ctx = FakeStack([], "# TYPE http_latency histogram\n")
+        self.assertIsNone(stack_checks.why_blind(ctx, 'http_latency_bucket{job="frontend"}'))
 
 
 class NothingRunning(unittest.TestCase):

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# check_e2e.sh -- workshop/check against real systems: the native stack, a test Prometheus (2 s
+# scrape and evaluation intervals, the real rules, the stack's Alertmanager; from
+# stack/tests/e2e_lib.sh) and the services on test ports with their own queue, PostgreSQL schema
+# and Redis database.
+#   check_e2e.sh start   derives and builds the starting point (workshop/run --build-only) and
+#                        runs it: the checker must report every exercise, 0 to 9, missing, each
+#                        with a hint, and exit 1.
+#   check_e2e.sh full FRONTEND BACKEND [MQTOOL]
+#                        the instrumented services of this build: exercises 0-5 pass; 6 passes on
+#                        the test Prometheus; 7 and 8 on the stack's dashboard files (no Grafana
+#                        runs here); then the backend is stopped until ServiceDown fires, started
+#                        again, and `workshop/check all` must pass all ten exercises.
+# Exit 77 (skipped) when the binaries of the full run are not built.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+WS="$(dirname "$HERE")"
+REPO="$(dirname "$WS")"
+MODE="${1:?usage: check_e2e.sh start | full FRONTEND BACKEND [MQTOOL]}"
+FE_BIN="${2:-}" BE_BIN="${3:-}" MQTOOL="${4:-}"
+
+export STACK_TEST_PROMETHEUS_PORT="${WORKSHOP_TEST_PROMETHEUS_PORT:-19190}"
+export STACK_TEST_FRONTEND_PORT="${WORKSHOP_TEST_FRONTEND_PORT:-15200}"
+export STACK_TEST_BACKEND_PORT="${WORKSHOP_TEST_BACKEND_PORT:-15201}"
+# shellcheck source=stack/tests/e2e_lib.sh
+source "$REPO/stack/tests/e2e_lib.sh" "$FE_BIN" "$BE_BIN" ""
+BE="http://127.0.0.1:$BE_PORT"
+
+# Isolation: this run's queue, schema and Redis database (a workshop on 5000/5001 is left alone).
+SCHEMA="wscheck_$$"
+PG_URL="postgresql://demo:demo@127.0.0.1:5432/demo"
+export QUEUE="task_queue_$SCHEMA" DEAD_LETTER_QUEUE="task_queue_$SCHEMA.dead"
+export PG_DSN="$PG_URL?options=-c%20search_path%3D$SCHEMA%20-c%20client_min_messages%3Dwarning"
+export REDIS_HOST=127.0.0.1 REDIS_DB="${WORKSHOP_TEST_REDIS_DB:-11}"
+export FRONTEND_PORT="$FE_PORT" METRICS_PORT="$BE_PORT"
+CHECK=("$WS/check" --frontend "$FE" --backend "$BE" --prometheus "$PROM"
+	--alertmanager http://127.0.0.1:9093 --grafana http://127.0.0.1:1 --color never --timeout 10)
+
+psql_q() { psql "$PG_URL" -X -q -At -v ON_ERROR_STOP=1 -c "$1"; }
+tidy() {
+	local rc=$?
+	psql_q "DROP SCHEMA IF EXISTS $SCHEMA CASCADE" >/dev/null 2>&1 || true
+	if [[ -x $MQTOOL ]]; then
+		"$MQTOOL" "amqp://guest:guest@127.0.0.1:5672" "$QUEUE" delete >/dev/null 2>&1 || true
+		"$MQTOOL" "amqp://guest:guest@127.0.0.1:5672" "$DEAD_LETTER_QUEUE" delete >/dev/null 2>&1 || true
+	fi
+	redis-cli -n "$REDIS_DB" FLUSHDB >/dev/null 2>&1 || true
+	(exit "$rc")
+	cleanup # e2e_lib's: stops what run_bg started, removes $WORK, exits with rc
+}
+trap tidy EXIT
+
+start_backend() {
+	run_bg backend "$BE_BIN" --workers 4
+	[[ $MODE == full ]] && wait_http "$BE/metrics" backend 30
+	return 0
+}
+start_services_on_test_ports() {
+	local p
+	for p in "$FE_PORT" "$BE_PORT"; do port_busy "$p" && fail "port $p (test frontend/backend) is busy"; done
+	start_backend
+	run_bg frontend "$FE_BIN"
+	local t0=$SECONDS
+	until curl -fsS -o /dev/null --max-time 2 "$FE/hello"; do
+		((SECONDS - t0 < 30)) || fail "the frontend did not answer at $FE/hello"
+		sleep 0.5
+	done
+	log "frontend (:$FE_PORT) and backend up, queue $QUEUE, schema $SCHEMA, Redis db $REDIS_DB"
+}
+# Some of every request, so that the histograms and the seed's queries have data.
+some_traffic() {
+	local i pids=()
+	for i in $(seq 10); do
+		curl -sS -o /dev/null "$FE/hello" &
+		pids+=($!)
+		curl -sS -o /dev/null "$FE/fruit?name=apples" &
+		pids+=($!)
+		curl -sS -o /dev/null -X POST -H 'Content-Type: application/json' \
+			-d "{\"fruit\": \"apples\", \"quantity\": $i}" "$FE/fruit" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+}
+# run_check WANT_STATUS ARGS...: runs the checker, keeps its report in $WORK/check.out.
+run_check() {
+	local want="$1" rc=0
+	shift
+	log "workshop/check $*"
+	"${CHECK[@]}" "$@" >"$WORK/check.out" 2>&1 || rc=$?
+	sed 's/^/    /' "$WORK/check.out"
+	((rc == want)) || fail "workshop/check $* exited $rc, expected $want"
+}
+expect_text() {
+	grep -qF -- "$1" "$WORK/check.out" || fail "the report does not say: $1"
+}
+
+start_stack
+psql_q "CREATE SCHEMA $SCHEMA" >/dev/null
+redis-cli -n "$REDIS_DB" FLUSHDB >/dev/null
+start_test_prometheus
+
+if [[ $MODE == start ]]; then
+	"$WS/run" start --build-only --no-stack --dir "$WORK/tree" -j "$(nproc)"
+	FE_BIN="$WORK/tree/build/services/frontend" BE_BIN="$WORK/tree/build/services/backend"
+	start_services_on_test_ports
+	some_traffic
+	# Let the test Prometheus try both targets, so that exercise 6 sees them fail.
+	wait_value "count(up{job=~\"frontend|backend\"} == 0)" 2 30
+	run_check 1 all
+	expect_text "Summary: 0/10 done"
+	[[ "$(grep -c 'MISSING$' "$WORK/check.out")" == 10 ]] || fail "not every exercise is reported missing"
+	# Every exercise says what is missing, with a hint.
+	/usr/bin/python3 - "$WORK/check.out" <<-'PY' || fail "an exercise is reported without a MISS line and a hint"
+		import re, sys
+		blocks = re.split(r"(?m)^(?=Exercise \d)", open(sys.argv[1]).read())[1:]
+		bad = [b.splitlines()[0] for b in blocks if "  MISS  " not in b or "hint:" not in b]
+		print("\n".join(bad))
+		sys.exit(1 if bad or len(blocks) != 10 else 0)
+	PY
+	expect_text "$FE/metrics answered HTTP 404"
+	expect_text "promc_http_handle(conn, method, NULL)"
+	expect_text "nothing answers at $BE/metrics"
+	expect_text "Prometheus cannot scrape frontend"
+	log "PASS: the starting point: every exercise reported missing, each with a hint"
+	exit 0
+fi
+
+[[ $MODE == full ]] || fail "unknown mode $MODE (start or full)"
+require_binaries "$FE_BIN" "$BE_BIN"
+start_services_on_test_ports
+run_check 0 0-5
+wait_value 'count(up{job=~"frontend|backend"} == 1)' 2 30
+some_traffic
+sleep 5 # two more scrapes: rate() over the traffic
+DASHBOARDS=(--dashboard "$REPO/stack/grafana/dashboards/workshop.json"
+	--dashboard "$REPO/stack/grafana/dashboards/node.json")
+run_check 0 6-8 "${DASHBOARDS[@]}"
+
+log "stopping the backend until ServiceDown{job=\"backend\"} fires (for: 1m)"
+kill -TERM "${PID[backend]}"
+wait "${PID[backend]}" 2>/dev/null || true
+wait_value 'ALERTS{alertname="ServiceDown", job="backend", alertstate="firing"}' 1 120
+log "ServiceDown fired; starting the backend again"
+start_backend
+wait_value 'up{job="backend"}' 1 30
+some_traffic
+run_check 0 all "${DASHBOARDS[@]}"
+expect_text "Summary: 10/10 done"
+expect_text "alerts fired in the last hour: "
+log "PASS: the instrumented services: every exercise done"
