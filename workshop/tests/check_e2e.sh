@@ -6,6 +6,8 @@
 #   check_e2e.sh start   derives and builds the starting point (workshop/run --build-only) and
 #                        runs it: the checker must report every exercise, 0 to 9, missing, each
 #                        with a hint, and exit 1.
+#   check_e2e.sh states  derives, builds and runs the state after each exercise 0 to 5 in turn:
+#                        `workshop/check 0-5` must report exactly the exercises up to it done.
 #   check_e2e.sh full FRONTEND BACKEND [MQTOOL]
 #                        the instrumented services of this build: exercises 0-5 pass; 6 passes on
 #                        the test Prometheus; 7 and 8 on the stack's dashboard files (no Grafana
@@ -94,9 +96,37 @@ expect_text() {
 	grep -qF -- "$1" "$WORK/check.out" || fail "the report does not say: $1"
 }
 
+stop_services() {
+	local name
+	for name in frontend backend; do
+		kill -TERM "${PID[$name]}" 2>/dev/null || true
+		wait "${PID[$name]}" 2>/dev/null || true
+	done
+}
+
 start_stack
 psql_q "CREATE SCHEMA $SCHEMA" >/dev/null
 redis-cli -n "$REDIS_DB" FLUSHDB >/dev/null
+
+if [[ $MODE == states ]]; then
+	for n in 0 1 2 3 4 5; do
+		"$WS/run" "$n" --build-only --no-stack --dir "$WORK/state$n" -j "$(nproc)" >/dev/null
+		FE_BIN="$WORK/state$n/build/services/frontend" BE_BIN="$WORK/state$n/build/services/backend"
+		start_services_on_test_ports
+		run_check $((n == 5 ? 0 : 1)) 0-5
+		for e in 0 1 2 3 4 5; do
+			want=MISSING
+			((e <= n)) && want=DONE
+			grep -qE "^Exercise $e: .* $want\$" "$WORK/check.out" ||
+				fail "after exercise $n, exercise $e is not reported $want"
+		done
+		log "the state after exercise $n: exercises 0 to $n done, the others missing"
+		stop_services
+	done
+	log "PASS: each exercise's state passes exactly the exercises up to it"
+	exit 0
+fi
+
 start_test_prometheus
 
 if [[ $MODE == start ]]; then
