@@ -1,11 +1,13 @@
 /* ex04_histogram.c -- exercise 4: request latency by method and endpoint, in client_python's
- * default buckets. The snippets are what the guide shows; main() times two requests. */
+ * default buckets, and the request and error counters that go with it. The snippets are what
+ * the guide shows; main() times two requests and counts a refused one. */
 #include "promc.h"
 #include "snippet_check.h"
 
 #include <time.h>
 
 static promc_histogram *http_latency;
+static promc_counter *http_requests, *errors;
 
 static void pretend_work(long ms) {
     struct timespec ts = {0, ms * 1000000L};
@@ -17,7 +19,21 @@ static int metrics_init(void) {
     http_latency = promc_histogram_new(NULL, "http_latency", "Histogram of HTTP latencies",
                                        PROMC_LABELS("method", "endpoint"), NULL, 0);
     /* end snippet */
-    return http_latency ? 0 : -1;
+    /* snippet: register-counters */
+    http_requests = promc_counter_new(NULL, "http_requests_total", "HTTP requests by route",
+                                      PROMC_LABELS("method", "endpoint"));
+    errors = promc_counter_new(NULL, "errors_total", "Failed requests by kind of error",
+                               PROMC_LABELS("method", "endpoint", "error"));
+    /* end snippet */
+    return http_latency && http_requests && errors ? 0 : -1;
+}
+
+static void on_answered(const char *method, const char *endpoint, const char *error) {
+    /* snippet: count */
+    promc_counter_inc(promc_counter_labels(http_requests, method, endpoint));
+    if (error) /* the kind of error answered, e.g. "FruitValueError" */
+        promc_counter_inc(promc_counter_labels(errors, method, endpoint, error));
+    /* end snippet */
 }
 
 static void on_request(const char *method, const char *endpoint) {
@@ -43,6 +59,8 @@ int main(void) {
         return 1;
     on_request("GET", "/fruit");
     on_hello();
+    on_answered("GET", "/fruit", NULL);
+    on_answered("GET", "/fruit", "FruitValueError");
     char *page = snippet_render();
     snippet_expect_line(page, "# TYPE http_latency histogram");
     snippet_expect_line(page,
@@ -53,6 +71,10 @@ int main(void) {
                         "http_latency_bucket{method=\"GET\",endpoint=\"/fruit\",le=\"+Inf\"} 1");
     snippet_expect_line(page, "http_latency_count{method=\"GET\",endpoint=\"/hello\"} 1");
     snippet_expect_line(page, "http_latency_sum{method=\"GET\",endpoint=\"/hello\"} 0.0");
+    snippet_expect_line(page, "# TYPE http_requests_total counter");
+    snippet_expect_line(page, "http_requests_total{method=\"GET\",endpoint=\"/fruit\"} 2");
+    snippet_expect_line(
+        page, "errors_total{method=\"GET\",endpoint=\"/fruit\",error=\"FruitValueError\"} 1");
     free(page);
     return snippet_result("ex04_histogram");
 }
