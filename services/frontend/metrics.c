@@ -1,5 +1,5 @@
 /* WORKSHOP:EX0 FILE */
-/* metrics.c -- the frontend's promc metrics (not compiled into frontend-nometrics). */
+/* metrics.c -- the frontend's promc metrics: registered at start-up, updated by fe_metric_*(). */
 #include "metrics.h"
 #include "hello_jobs.h" /* WORKSHOP:EX4 */
 #include "order.h"      /* WORKSHOP:EX3 */
