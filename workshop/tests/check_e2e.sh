@@ -3,7 +3,8 @@
 # scrape and evaluation intervals, the real rules, the stack's Alertmanager; from
 # stack/tests/e2e_lib.sh) and the services on test ports with their own queue, PostgreSQL schema
 # and Redis database.
-#   check_e2e.sh start   derives and builds the starting point (workshop/run --build-only) and
+#   check_e2e.sh start [ "" "" MQTOOL ]
+#                        derives and builds the starting point (workshop/run --build-only) and
 #                        runs it: the checker must report every exercise, 0 to 9, missing, each
 #                        with a hint, and exit 1.
 #   check_e2e.sh states  derives, builds and runs the state after each exercise 0 to 5 in turn:
