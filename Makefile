@@ -42,13 +42,14 @@ test-tsan:
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 	  $(CTEST) --test-dir build-tsan --output-on-failure -L concurrency
 
+# Quiet unless something fails: the build's output goes to build/demo-build.log.
 demo:
-	scripts/install-deps.sh test
-	$(MAKE) build
-	scripts/demo.sh start
+	@scripts/install-deps.sh test
+	@scripts/quietly.sh build/demo-build.log "building (plain, build/)" $(MAKE) --no-print-directory build
+	@scripts/demo.sh start
 
 demo-stop:
-	scripts/demo.sh stop
+	@scripts/demo.sh stop
 
 bench:
 	scripts/install-deps.sh bench
