@@ -1,7 +1,7 @@
 /* ckms.c -- CKMS targeted-quantile streams: insertion of sorted runs, compression and the
  * rank-bounded query behind summaries. Single-threaded: summary.c serialises all use. */
 #include "ckms.h"
-#include "promc_internal.h"
+#include "base.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,17 +1,17 @@
 /* collector.c -- collectors: callbacks that produce metric families at scrape time.
  *
  * While a collector runs, promc_collect_family() describes a family (validated like a
- * registered one) and renders its header; promc_collect_sample() renders one series of it.
- * Nothing is kept between scrapes.
+ * registered one) and promc_collect_sample() one series of it; both go to the sink the caller
+ * (the renderer) gave. Nothing is kept between scrapes.
  */
-#include "promc_internal.h"
+#include "collector.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct promc_collect_ctx {
-    promc_buf *out;
-    promc_format fmt;
+    const promc_collect_sink *sink;
     bool have_family;
     promc_family family; /* name, help, type and label names of the current family */
     char name[PROMC_NAME_MAX + 1];
@@ -69,15 +69,6 @@ int promc_collector_unregister(promc_registry *reg, const char *name) {
     return rc;
 }
 
-void promc__collectors_free(promc_registry *reg) {
-    while (reg->collectors) {
-        promc_collector *c = reg->collectors;
-        reg->collectors = c->next;
-        free(c->name);
-        free(c);
-    }
-}
-
 int promc_collect_family(promc_collect_ctx *ctx, const char *name, const char *help,
                          promc_type type, const char *const *labels) {
     ctx->have_family = false;
@@ -109,7 +100,7 @@ int promc_collect_family(promc_collect_ctx *ctx, const char *name, const char *h
     ctx->family.nlabels = n;
     ctx->family.label_names = (char **)ctx->label_names;
     ctx->have_family = true;
-    promc__render_family_header(ctx->out, ctx->fmt, &ctx->family);
+    ctx->sink->family(ctx->sink->arg, &ctx->family);
     return 0;
 }
 
@@ -123,12 +114,12 @@ int promc_collect_sample(promc_collect_ctx *ctx, const char *const *values, doub
     if (ctx->family.type == PROMC_COUNTER && !(value >= 0))
         return promc__seterr(PROMC_EINVAL, "%s: negative counter", ctx->family.name);
     promc_series_view s = {.label_values = values, .value = value};
-    promc__render_series(ctx->out, ctx->fmt, &ctx->family, &s);
+    ctx->sink->series(ctx->sink->arg, &ctx->family, &s);
     return 0;
 }
 
-int promc__run_collectors(promc_registry *reg, promc_format fmt, promc_buf *out) {
-    promc_collect_ctx ctx = {.out = out, .fmt = fmt};
+int promc__collectors_run(promc_registry *reg, const promc_collect_sink *sink) {
+    promc_collect_ctx ctx = {.sink = sink};
     int first_error = 0;
     /* A failing collector (say, /proc unreadable) costs its own families, not the scrape. */
     for (promc_collector *c = reg->collectors; c; c = c->next) {

@@ -3,8 +3,9 @@
  * Word 0 of a child holds whole increments as an integer, word 1 the rest as a double, both in
  * the calling thread's own arena; a scrape adds them up over all arenas (promc__counter_read).
  */
-#include "promc_internal.h"
+#include "metric.h"
 
+#include <stdatomic.h>
 #include <stdarg.h>
 
 #define TWO_POW_53 9007199254740992.0
@@ -62,7 +63,7 @@ int promc_counter_add_exemplar(promc_counter *h, double v, const char *const *ex
     promc_child *c = as_child(h);
     int rc = promc_counter_add(h, v);
     if (rc == 0)
-        rc = promc__exemplar_set(c, 0, v, exemplar_labels);
+        rc = promc__child_exemplar_set(c, 0, v, exemplar_labels);
     return rc;
 }
 

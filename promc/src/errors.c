@@ -1,5 +1,5 @@
 /* errors.c -- error codes, their names, and the thread-local "last error" of constructors. */
-#include "promc_internal.h"
+#include "base.h"
 
 #include <stdarg.h>
 #include <stdio.h>

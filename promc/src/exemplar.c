@@ -5,8 +5,10 @@
  * Their label set is validated (names, UTF-8, at most 128 characters in all, as OpenMetrics
  * requires) and stored already escaped, ready to render.
  */
-#include "promc_internal.h"
+#include "exemplar.h"
 
+#include <stdatomic.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -21,26 +23,26 @@ static size_t utf8_runes(const char *s) {
 }
 
 /* Renders name="value",... into a malloc'd string; NULL with the last error set. */
-static char *render_labels(const promc_family *f, const char *const *pairs) {
+static char *render_labels(const char *name, const char *const *pairs) {
     size_t runes = 0;
     promc_buf b = {0};
     for (size_t i = 0; pairs && pairs[i]; i += 2) {
-        const char *name = pairs[i], *value = pairs[i + 1];
-        if (!value || !promc__valid_label_name(name) || !promc__valid_utf8(value, strlen(value))) {
-            promc__seterr(PROMC_EINVAL, "%s: exemplar labels must be name/value pairs", f->name);
+        const char *label = pairs[i], *value = pairs[i + 1];
+        if (!value || !promc__valid_label_name(label) || !promc__valid_utf8(value, strlen(value))) {
+            promc__seterr(PROMC_EINVAL, "%s: exemplar labels must be name/value pairs", name);
             free(b.data);
             return NULL;
         }
-        runes += utf8_runes(name) + utf8_runes(value);
+        runes += utf8_runes(label) + utf8_runes(value);
         if (i > 0)
             promc__buf_putc(&b, ',');
-        promc__buf_put(&b, name, strlen(name));
+        promc__buf_put(&b, label, strlen(label));
         promc__buf_put(&b, "=\"", 2);
         promc__put_escaped_label(&b, value);
         promc__buf_putc(&b, '"');
     }
     if (runes > EXEMPLAR_MAX_RUNES) {
-        promc__seterr(PROMC_EINVAL, "%s: exemplar labels over %d characters", f->name,
+        promc__seterr(PROMC_EINVAL, "%s: exemplar labels over %d characters", name,
                       EXEMPLAR_MAX_RUNES);
         free(b.data);
         return NULL;
@@ -54,17 +56,16 @@ static char *render_labels(const promc_family *f, const char *const *pairs) {
     return b.data;
 }
 
-static promc_exemplars *exemplars_of(promc_child *c) {
-    promc_exemplars *ex = atomic_load_explicit(&c->exemplars, memory_order_acquire);
+static promc_exemplars *exemplars_of(_Atomic(promc_exemplars *) *where, size_t n) {
+    promc_exemplars *ex = atomic_load_explicit(where, memory_order_acquire);
     if (ex)
         return ex;
-    size_t n = c->family->type == PROMC_HISTOGRAM ? c->family->nbuckets + 1 : 1;
     promc_exemplars *fresh = calloc(1, sizeof *fresh + n * sizeof fresh->slots[0]);
     if (!fresh)
         return NULL;
     pthread_mutex_init(&fresh->lock, NULL);
     fresh->n = n;
-    if (atomic_compare_exchange_strong_explicit(&c->exemplars, &ex, fresh, memory_order_acq_rel,
+    if (atomic_compare_exchange_strong_explicit(where, &ex, fresh, memory_order_acq_rel,
                                                 memory_order_acquire))
         return fresh;
     pthread_mutex_destroy(&fresh->lock); /* another thread won the race: use its set */
@@ -72,11 +73,12 @@ static promc_exemplars *exemplars_of(promc_child *c) {
     return ex;
 }
 
-int promc__exemplar_set(promc_child *c, size_t slot, double value, const char *const *labels) {
-    char *rendered = render_labels(c->family, labels);
+int promc__exemplar_set(_Atomic(promc_exemplars *) *where, size_t nslots, const char *name,
+                        size_t slot, double value, const char *const *labels) {
+    char *rendered = render_labels(name, labels);
     if (!rendered)
         return promc_last_error();
-    promc_exemplars *ex = exemplars_of(c);
+    promc_exemplars *ex = exemplars_of(where, nslots);
     if (!ex) {
         free(rendered);
         return promc__seterr(PROMC_ENOMEM, "out of memory");
@@ -90,4 +92,13 @@ int promc__exemplar_set(promc_child *c, size_t slot, double value, const char *c
     ex->slots[slot].timestamp = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
     pthread_mutex_unlock(&ex->lock);
     return 0;
+}
+
+void promc__exemplars_free(promc_exemplars *ex) {
+    if (!ex)
+        return;
+    for (size_t i = 0; i < ex->n; i++)
+        free(ex->slots[i].labels);
+    pthread_mutex_destroy(&ex->lock);
+    free(ex);
 }

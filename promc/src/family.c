@@ -10,8 +10,11 @@
  * are unlinked from the list but keep their own next pointer, so a scrape standing on one
  * walks on; they are freed with the family, which keeps stale handles safe to use.
  */
-#include "promc_internal.h"
+#include "family.h"
 
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -171,7 +174,8 @@ static promc_child *child_new(promc_family *f, const char *const *values, uint64
         free(c);
         return NULL;
     }
-    if (f->type == PROMC_SUMMARY && !(c->u.summary = promc__summary_state_new(f))) {
+    promc_summary_params sp = {f->quantiles, f->nquantiles, f->max_age, f->age_buckets};
+    if (f->type == PROMC_SUMMARY && !(c->u.summary = promc__summary_state_new(&sp))) {
         free(c);
         return NULL;
     }
@@ -183,13 +187,7 @@ static void child_free(promc_child *c) {
         promc__words_free(c->words, promc__family_words(c->family));
     if (c->family->type == PROMC_SUMMARY)
         promc__summary_state_free(c->u.summary);
-    promc_exemplars *ex = atomic_load_explicit(&c->exemplars, memory_order_relaxed);
-    if (ex) {
-        for (size_t i = 0; i < ex->n; i++)
-            free(ex->slots[i].labels);
-        pthread_mutex_destroy(&ex->lock);
-        free(ex);
-    }
+    promc__exemplars_free(atomic_load_explicit(&c->exemplars, memory_order_relaxed));
     free(c); /* c->values is part of c */
 }
 
@@ -415,4 +413,11 @@ promc_child *promc__labels_va(promc_child *h, promc_type type, va_list ap) {
         values[i] = va_arg(ap, const char *);
     values[n] = NULL;
     return promc__child_get(h->family, values);
+}
+
+int promc__child_exemplar_set(promc_child *c, size_t slot, double value,
+                              const char *const *labels) {
+    const promc_family *f = c->family;
+    size_t nslots = f->type == PROMC_HISTOGRAM ? f->nbuckets + 1 : 1;
+    return promc__exemplar_set(&c->exemplars, nslots, f->name, slot, value, labels);
 }

@@ -1,4 +1,4 @@
-/* fmt.c -- number formatting and the output buffer of the renderers.
+/* fmt.c -- number formatting, escaping and the output buffer of the renderers.
  *
  * Every number in an exposition goes through here, so it is written for speed and exactness:
  *  - integer-valued doubles below 2^53 (the usual counter and bucket values) take a digit-pair
@@ -16,7 +16,7 @@
  *    "100000.0", "1e+06". OpenMetrics requires this form; client_python prints the same strings
  *    in the text format, so series keep their identity when a Python exporter is replaced.
  */
-#include "promc_internal.h"
+#include "fmt.h"
 
 #include "fmt_tables.h"
 
@@ -59,6 +59,38 @@ void promc__buf_put(promc_buf *b, const char *s, size_t n) {
         return;
     memcpy(b->data + b->len, s, n);
     b->len += n;
+}
+
+/* ---- Escaping ---------------------------------------------------------------------------- */
+
+/* Copies s, replacing each byte of special[] with a backslash escape. */
+static void put_escaped(promc_buf *b, const char *s, const char *special) {
+    for (;;) {
+        size_t run = strcspn(s, special);
+        promc__buf_put(b, s, run);
+        s += run;
+        if (!*s)
+            return;
+        promc__buf_putc(b, '\\');
+        promc__buf_putc(b, *s == '\n' ? 'n' : *s);
+        s++;
+    }
+}
+
+/* Text 0.0.4 HELP: only backslash and line feed are escaped; Prometheus' text parser rejects
+ * any other escape, so a double quote stays as it is. */
+void promc__put_escaped_help(promc_buf *b, const char *s) {
+    put_escaped(b, s, "\\\n");
+}
+
+/* OpenMetrics HELP is an escaped-string, where a bare double quote is not allowed. */
+void promc__put_escaped_help_om(promc_buf *b, const char *s) {
+    put_escaped(b, s, "\\\"\n");
+}
+
+/* Label values, both formats: backslash, double quote and line feed. */
+void promc__put_escaped_label(promc_buf *b, const char *s) {
+    put_escaped(b, s, "\\\"\n");
 }
 
 /* ---- Integers ---------------------------------------------------------------------------- */

@@ -1,6 +1,7 @@
 /* gauge.c -- gauges: one atomic double per child, since set() must be last-writer-wins. */
-#include "promc_internal.h"
+#include "metric.h"
 
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <time.h>
 

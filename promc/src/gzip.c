@@ -6,7 +6,8 @@
  */
 #include "gzip_internal.h"
 
-#include "promc_internal.h"
+#include "base.h"
+#include "negotiate.h"
 
 #include <stdlib.h>
 #include <string.h>

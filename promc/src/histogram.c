@@ -7,8 +7,9 @@
  * sequence odd or changed, so it always gets a bucket set and a sum from the same instant, and
  * _count (the sum of the buckets) always equals the +Inf bucket.
  */
-#include "promc_internal.h"
+#include "metric.h"
 
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -139,7 +140,7 @@ int promc_histogram_observe_exemplar(promc_histogram *h, double v,
     size_t bucket = 0;
     int rc = observe(as_child(h), v, &bucket);
     if (rc == 0)
-        rc = promc__exemplar_set(as_child(h), bucket, v, exemplar_labels);
+        rc = promc__child_exemplar_set(as_child(h), bucket, v, exemplar_labels);
     return rc;
 }
 

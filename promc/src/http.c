@@ -10,7 +10,7 @@
 #include "promc_http.h"
 
 #include "gzip_internal.h"
-#include "promc_internal.h"
+#include "base.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>

@@ -3,8 +3,9 @@
  * An info metric with label names keeps one child: setting new values replaces it. An enum
  * child stores the index of its current state in u.gauge_bits.
  */
-#include "promc_internal.h"
+#include "metric.h"
 
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <string.h>
 

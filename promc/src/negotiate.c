@@ -7,7 +7,8 @@
  * named first. Nothing acceptable, or no header, means the text format, as every Prometheus
  * client does: a scraper that asks for something else still understands 0.0.4.
  */
-#include "promc_internal.h"
+#include "negotiate.h"
+#include "promc.h"
 
 #include <stdbool.h>
 #include <string.h>

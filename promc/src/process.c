@@ -8,7 +8,7 @@
  * an unlimited rlimit is exported as 2^64 - 1 (1.8446744073709552e+19), as client_golang does.
  * A part of /proc that cannot be read costs only its own families.
  */
-#include "promc_internal.h"
+#include "base.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -7,8 +7,9 @@
  * percent-encoded as Python's quote_plus does. A gateway without a scheme gets http://.
  */
 #include "promc_push.h"
-#include "promc_internal.h"
+#include "fmt.h"
 
+#include <pthread.h>
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>

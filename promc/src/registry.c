@@ -6,8 +6,9 @@
  * histogram foo: foo_bucket, foo_count, foo_sum, foo_created) may not collide with another
  * family's.
  */
-#include "promc_internal.h"
+#include "registry.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +50,16 @@ static void family_destroy(promc_family *f) {
     free(f);
 }
 
+/* The collectors themselves are registered by collector.c; the registry owns the list. */
+static void collectors_free(promc_registry *reg) {
+    while (reg->collectors) {
+        promc_collector *c = reg->collectors;
+        reg->collectors = c->next;
+        free(c->name);
+        free(c);
+    }
+}
+
 void promc_registry_free(promc_registry *reg) {
     if (!reg || reg == default_registry)
         return;
@@ -58,7 +69,7 @@ void promc_registry_free(promc_registry *reg) {
         family_destroy(reg->dead[i]);
     free(reg->families);
     free(reg->dead);
-    promc__collectors_free(reg);
+    collectors_free(reg);
     pthread_mutex_destroy(&reg->lock);
     free(reg);
 }

@@ -13,42 +13,13 @@
  * into the output and copied from there for its other lines (a histogram has nbuckets + 3),
  * and numbers are formatted straight into the buffer (fmt.c).
  */
-#include "promc_internal.h"
+#include "metric.h"
+#include "render.h"
 
+#include <stdatomic.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- Escaping ---------------------------------------------------------------------------- */
-
-/* Copies s, replacing each byte of special[] with a backslash escape. */
-static void put_escaped(promc_buf *b, const char *s, const char *special) {
-    for (;;) {
-        size_t run = strcspn(s, special);
-        promc__buf_put(b, s, run);
-        s += run;
-        if (!*s)
-            return;
-        promc__buf_putc(b, '\\');
-        promc__buf_putc(b, *s == '\n' ? 'n' : *s);
-        s++;
-    }
-}
-
-/* Text 0.0.4 HELP: only backslash and line feed are escaped; Prometheus' text parser rejects
- * any other escape, so a double quote stays as it is. */
-void promc__put_escaped_help(promc_buf *b, const char *s) {
-    put_escaped(b, s, "\\\n");
-}
-
-/* OpenMetrics HELP is an escaped-string, where a bare double quote is not allowed. */
-static void put_escaped_help_om(promc_buf *b, const char *s) {
-    put_escaped(b, s, "\\\"\n");
-}
-
-/* Label values, both formats: backslash, double quote and line feed. */
-void promc__put_escaped_label(promc_buf *b, const char *s) {
-    put_escaped(b, s, "\\\"\n");
-}
 
 /* ---- Small writers ----------------------------------------------------------------------- */
 
@@ -121,7 +92,7 @@ void promc__render_family_header(promc_buf *out, promc_format fmt, const promc_f
             promc__buf_put(out, "# HELP ", 7);
             put_meta_name(out, fmt, f);
             promc__buf_putc(out, ' ');
-            put_escaped_help_om(out, f->help);
+            promc__put_escaped_help_om(out, f->help);
             promc__buf_putc(out, '\n');
         }
         return;
@@ -413,6 +384,22 @@ static void render_family(promc_buf *out, promc_format fmt, promc_family *f) {
     }
 }
 
+/* The sink collectors' families go to: rendered as they come. */
+typedef struct render_sink_arg {
+    promc_buf *out;
+    promc_format fmt;
+} render_sink_arg;
+
+static void sink_family(void *arg, const promc_family *f) {
+    render_sink_arg *a = arg;
+    promc__render_family_header(a->out, a->fmt, f);
+}
+
+static void sink_series(void *arg, const promc_family *f, const promc_series_view *s) {
+    render_sink_arg *a = arg;
+    promc__render_series(a->out, a->fmt, f, s);
+}
+
 static int by_name(const void *a, const void *b) {
     const promc_family *fa = *(promc_family *const *)a, *fb = *(promc_family *const *)b;
     return strcmp(fa->name, fb->name);
@@ -441,8 +428,10 @@ int promc__render_registry(promc_registry *reg, promc_format fmt, promc_buf *out
 
     /* Collectors walk reg->collectors, which registration changes: under the lock. A failing
      * collector costs its own families only, so its error does not fail the scrape. */
+    render_sink_arg arg = {out, fmt};
+    promc_collect_sink sink = {sink_family, sink_series, &arg};
     pthread_mutex_lock(&reg->lock);
-    (void)promc__run_collectors(reg, fmt, out);
+    (void)promc__collectors_run(reg, &sink);
     pthread_mutex_unlock(&reg->lock);
 
     promc__render_eof(out, fmt);

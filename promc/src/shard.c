@@ -16,8 +16,10 @@
  *    the zeroing happens-before any use of the new child (words_lock, then the family's
  *    publication of the child).
  */
-#include "promc_internal.h"
+#include "shard.h"
 
+#include <stdatomic.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 

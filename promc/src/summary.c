@@ -37,8 +37,10 @@
  *    take it.
  */
 #include "ckms.h"
-#include "promc_internal.h"
+#include "summary.h"
 
+#include <stdatomic.h>
+#include <pthread.h>
 #include <math.h>
 #include <sched.h>
 #include <stdalign.h>
@@ -439,16 +441,16 @@ void promc__summary_read(summary_state *s, double *values, double *sum, uint64_t
     merge_end(s);
 }
 
-summary_state *promc__summary_state_new(const promc_family *f) {
-    size_t nq = f->quantiles ? f->nquantiles : 0;
-    double max_age = f->max_age > 0 ? f->max_age : 600;
-    int k = f->age_buckets > 0 ? f->age_buckets : 5;
+summary_state *promc__summary_state_new(const promc_summary_params *p) {
+    size_t nq = p->quantiles ? p->nq : 0;
+    double max_age = p->max_age > 0 ? p->max_age : 600;
+    int k = p->age_buckets > 0 ? p->age_buckets : 5;
     if (nq > PROMC_MAX_QUANTILES || !(max_age / k >= 1e-3) || !isfinite(max_age)) {
         promc__seterr(PROMC_EINVAL, "summary: bad quantile count, max_age or age_buckets");
         return NULL;
     }
     for (size_t i = 0; i < nq; i++) {
-        double q = f->quantiles[i].quantile, err = f->quantiles[i].error;
+        double q = p->quantiles[i].quantile, err = p->quantiles[i].error;
         if (!(q >= 0 && q <= 1) || !(err > 0 && err < 1)) {
             promc__seterr(PROMC_EINVAL, "summary: quantile %g with error %g is invalid", q, err);
             return NULL;
@@ -475,7 +477,7 @@ summary_state *promc__summary_state_new(const promc_family *f) {
             return NULL;
         }
         for (size_t i = 0; i < nq; i++) {
-            double q = f->quantiles[i].quantile, err = f->quantiles[i].error;
+            double q = p->quantiles[i].quantile, err = p->quantiles[i].error;
             s->targets[i] = (ckms_target){q, err / q, err / (1 - q)};
         }
         for (int j = 0; j < k; j++)

@@ -1,5 +1,5 @@
 /* summary_metric.c -- the public summary calls; the sliding-window estimator is summary.c. */
-#include "promc_internal.h"
+#include "metric.h"
 
 #include <stdarg.h>
 

@@ -1,5 +1,5 @@
 /* validate.c -- the exposition format's rules for metric names, label names and UTF-8. */
-#include "promc_internal.h"
+#include "base.h"
 
 #include <string.h>
 

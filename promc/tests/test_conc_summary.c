@@ -2,7 +2,7 @@
  * threads observe while reader threads scrape; short-lived threads hand their slots on. Every
  * read stays sane, and the final count and sum equal the exact totals of all observations. */
 #include "check.h"
-#include "promc_internal.h"
+#include "summary.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -59,13 +59,8 @@ static void *reader(void *arg) {
 }
 
 int main(void) {
-    promc_family f = {0};
-    f.type = PROMC_SUMMARY;
-    f.quantiles = (promc_quantile *)quantiles;
-    f.nquantiles = 3;
-    f.max_age = 600;
-    f.age_buckets = 5;
-    sum_state = promc__summary_state_new(&f);
+    promc_summary_params p = {quantiles, 3, 600, 5};
+    sum_state = promc__summary_state_new(&p);
     CHECK(sum_state != NULL);
 
     pthread_t w[WRITERS], r[READERS];

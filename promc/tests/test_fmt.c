@@ -1,7 +1,7 @@
 /* test_fmt.c -- number formatting (fmt.c): exact spellings, shortest round trip, canonical
  * le/quantile values and the output buffer. */
 #include "check.h"
-#include "promc_internal.h"
+#include "fmt.h"
 
 #include <locale.h>
 #include <stdlib.h>

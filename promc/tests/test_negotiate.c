@@ -3,7 +3,7 @@
 #include "check.h"
 #include "gzip_internal.h"
 #include "promc.h"
-#include "promc_internal.h"
+#include "negotiate.h"
 
 #include <stdlib.h>
 #include <zlib.h>

@@ -4,7 +4,6 @@
  * The independent parsers (promtool, client_python) check the same cases in conformance.sh. */
 #include "check.h"
 #include "promc.h"
-#include "promc_internal.h"
 
 #include <locale.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* test_shard.c -- the per-thread word space: allocation, reuse after free, zeroing, and that a
  * registry created and freed over and over does not exhaust it. */
 #include "check.h"
-#include "promc_internal.h"
+#include "shard.h"
 
 #include <pthread.h>
 

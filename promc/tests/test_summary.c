@@ -2,7 +2,7 @@
  * rank error on known distributions, the sliding window driven by an injected clock, all-time
  * sum and count, edge cases, and thread hand-over of per-thread slots. */
 #include "check.h"
-#include "promc_internal.h"
+#include "summary.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -27,13 +27,8 @@ static int cmp_double(const void *a, const void *b) {
 }
 
 static summary_state *make_state(const promc_quantile *q, size_t nq, double max_age, int k) {
-    promc_family f = {0};
-    f.type = PROMC_SUMMARY;
-    f.quantiles = (promc_quantile *)q;
-    f.nquantiles = nq;
-    f.max_age = max_age;
-    f.age_buckets = k;
-    return promc__summary_state_new(&f);
+    promc_summary_params p = {q, nq, max_age, k};
+    return promc__summary_state_new(&p);
 }
 
 static const promc_quantile golang_q[] = {{0.5, 0.05}, {0.9, 0.01}, {0.99, 0.001}};
