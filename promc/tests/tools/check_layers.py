@@ -6,7 +6,9 @@ Two graphs, both must be acyclic:
     objects), so a circle of calls between source files fails;
   - includes: header or source -> the internal headers it includes (quoted includes of
     promc/src), so a circle of headers fails, and no file includes a removed umbrella header.
-Usage: check_layers.py SRC_DIR OBJECT...
+Usage: check_layers.py [--prefix P[,P...]] SRC_DIR OBJECT...
+Only symbols starting with one of the prefixes count (default: promc); an object is named by
+its source file, so the graph is one of source files.
 """
 import os
 import re
@@ -40,7 +42,7 @@ def find_cycle(graph):
     return None
 
 
-def call_graph(objects):
+def call_graph(objects, prefixes):
     defined, used = {}, {}
     for obj in objects:
         name = os.path.basename(obj).split(".")[0]
@@ -48,9 +50,9 @@ def call_graph(objects):
         used[name] = set()
         for line in out.splitlines():
             parts = line.split()
-            if len(parts) == 3 and parts[1] in "TDBRCV" and parts[2].startswith("promc"):
+            if len(parts) == 3 and parts[1] in "TDBRCV" and parts[2].startswith(prefixes):
                 defined[parts[2]] = name
-            elif len(parts) == 2 and parts[0] == "U" and parts[1].startswith("promc"):
+            elif len(parts) == 2 and parts[0] == "U" and parts[1].startswith(prefixes):
                 used[name].add(parts[1])
     graph = {n: set() for n in used}
     for n, syms in used.items():
@@ -75,14 +77,22 @@ def include_graph(src, problems):
 
 
 def main():
-    src = sys.argv[1]
-    objects = [o for arg in sys.argv[2:] for o in arg.split(";") if o]  # CMake lists
+    args = sys.argv[1:]
+    prefixes = ("promc",)
+    if len(args) >= 2 and args[0] == "--prefix":
+        prefixes = tuple(args[1].split(","))
+        args = args[2:]
+    if not args:
+        print(__doc__)
+        return 2
+    src = args[0]
+    objects = [o for arg in args[1:] for o in arg.split(";") if o]  # CMake lists
     if not objects:
         print("FAIL: no objects given")
         return 1
     bad = 0
     problems = []
-    for what, graph in (("calls between source files", call_graph(objects)),
+    for what, graph in (("calls between source files", call_graph(objects, prefixes)),
                         ("includes between internal files", include_graph(src, problems))):
         cycle = find_cycle(graph)
         edges = sum(len(v) for v in graph.values())
