@@ -3,7 +3,9 @@
  * Exemplars are rare next to plain updates, so they live off the hot path: created on first
  * use and guarded by a small per-child mutex that only exemplar updates and scrapes take.
  * Their label set is validated (names, UTF-8, at most 128 characters in all, as OpenMetrics
- * requires) and stored already escaped, ready to render.
+ * requires) and stored already escaped, ready to render. Validation (prepare) comes before
+ * the value is applied and storing (store) after, so a call with a bad exemplar changes
+ * nothing.
  */
 #include "promc_internal.h"
 
@@ -72,15 +74,20 @@ static promc_exemplars *exemplars_of(promc_child *c) {
     return ex;
 }
 
-int promc__exemplar_set(promc_child *c, size_t slot, double value, const char *const *labels) {
-    char *rendered = render_labels(c->family, labels);
-    if (!rendered)
+int promc__exemplar_prepare(promc_child *c, const char *const *labels, char **rendered) {
+    *rendered = render_labels(c->family, labels);
+    if (!*rendered)
         return promc_last_error();
-    promc_exemplars *ex = exemplars_of(c);
-    if (!ex) {
-        free(rendered);
+    if (!exemplars_of(c)) {
+        free(*rendered);
+        *rendered = NULL;
         return promc__seterr(PROMC_ENOMEM, "out of memory");
     }
+    return 0;
+}
+
+void promc__exemplar_store(promc_child *c, size_t slot, double value, char *rendered) {
+    promc_exemplars *ex = atomic_load_explicit(&c->exemplars, memory_order_acquire);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     pthread_mutex_lock(&ex->lock);
@@ -89,5 +96,4 @@ int promc__exemplar_set(promc_child *c, size_t slot, double value, const char *c
     ex->slots[slot].value = value;
     ex->slots[slot].timestamp = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
     pthread_mutex_unlock(&ex->lock);
-    return 0;
 }

@@ -347,11 +347,11 @@ static void index_erase(child_index *ix, promc_child *c) {
     }
 }
 
-static promc_family *family_of(void *metric) {
+static promc_family *family_of(promc_metric *metric) {
     return metric ? ((promc_child *)metric)->family : NULL;
 }
 
-int promc_remove(void *metric, const char *const *values) {
+int(promc_remove)(promc_metric *metric, const char *const *values) {
     promc_family *f = family_of(metric);
     if (!f)
         return promc__seterr(PROMC_EINVAL, "promc_remove: no metric");
@@ -369,7 +369,7 @@ int promc_remove(void *metric, const char *const *values) {
     return c ? 0 : promc__seterr(PROMC_ENOTFOUND, "%s: no child with these labels", f->name);
 }
 
-int promc_clear(void *metric) {
+int(promc_clear)(promc_metric *metric) {
     promc_family *f = family_of(metric);
     if (!f)
         return promc__seterr(PROMC_EINVAL, "promc_clear: no metric");
@@ -404,15 +404,15 @@ promc_child *promc__labels(promc_child *h, promc_type type, const char *const *v
     return promc__child_get(h->family, values);
 }
 
-promc_child *promc__labels_va(promc_child *h, promc_type type, va_list ap) {
+promc_child *promc__labels_n(promc_child *h, promc_type type, size_t n, const char *const *values) {
     if (!h || h->family->type != type) {
         promc__seterr(PROMC_EINVAL, "labels: NULL or a metric of another type");
         return NULL;
     }
-    const char *values[PROMC_MAX_LABELS + 1];
-    size_t n = h->family->nlabels;
-    for (size_t i = 0; i < n; i++)
-        values[i] = va_arg(ap, const char *);
-    values[n] = NULL;
+    if (n != h->family->nlabels) {
+        promc__seterr(PROMC_EINVAL, "%s: %zu label values given, %zu expected", h->family->name, n,
+                      h->family->nlabels);
+        return NULL;
+    }
     return promc__child_get(h->family, values);
 }

@@ -21,7 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define PROMC_MAX_LABELS    16
+/* PROMC_MAX_LABELS (16) is public, in promc.h. */
 #define PROMC_MAX_BUCKETS   256
 #define PROMC_MAX_QUANTILES 32
 
@@ -155,6 +155,9 @@ struct promc_family {
     /* histogram */
     double *buckets;
     size_t nbuckets; /* finite bounds; +Inf is implied */
+    /* The smallest value observe accepts: 0, or -Inf when the first bound is negative. Fixed at
+     * registration, it also decides whether OpenMetrics gets _count and _sum (render.c). */
+    double lowest;
     /* summary */
     promc_quantile *quantiles;
     size_t nquantiles;
@@ -192,9 +195,14 @@ promc_child *promc__child_get(promc_family *f, const char *const *values);
 
 /* labels()/labelsv() of every type: checks the handle's type, then promc__child_get. */
 promc_child *promc__labels(promc_child *h, promc_type type, const char *const *values);
-promc_child *promc__labels_va(promc_child *h, promc_type type, va_list ap);
-/* exemplar.c: records an exemplar in slot (0 for counters, the bucket for histograms). */
-int promc__exemplar_set(promc_child *c, size_t slot, double value, const char *const *labels);
+/* labelsn() of every type: n values, which must be the family's number of label names. */
+promc_child *promc__labels_n(promc_child *h, promc_type type, size_t n, const char *const *values);
+/* exemplar.c, in two steps so that a call that fails changes nothing: prepare validates and
+ * renders the labels into *rendered and makes sure c has its exemplar slots (0 or a PROMC_E*
+ * code, last error set); store, after the value was applied, puts them in slot (0 for
+ * counters, the bucket for histograms) and cannot fail. */
+int promc__exemplar_prepare(promc_child *c, const char *const *labels, char **rendered);
+void promc__exemplar_store(promc_child *c, size_t slot, double value, char *rendered);
 
 /* Splits a child's NUL-separated values into out[nlabels]. */
 void promc__child_values(const promc_family *f, const promc_child *c, const char **out);
@@ -204,6 +212,7 @@ typedef struct promc_collector {
     char *name;
     promc_collect_fn fn;
     void *userdata;
+    bool warned; /* it emitted a taken family name once: said so on stderr */
     struct promc_collector *next;
 } promc_collector;
 
@@ -234,6 +243,8 @@ typedef struct promc_spec {
 
 /* Get-or-create registration; returns the family's handle child or NULL (last error set). */
 promc_child *promc__register(promc_registry *reg, const promc_spec *spec);
+/* Would families a and b put a series of the same name on the wire? (name and type used) */
+bool promc__families_collide(const promc_family *a, const promc_family *b);
 /* collector.c: frees reg's collectors. */
 void promc__collectors_free(promc_registry *reg);
 
@@ -248,6 +259,10 @@ double promc__counter_read(const promc_child *c);
 double promc__histogram_read(const promc_child *c, uint64_t *counts);
 
 /* ---- summary.c --------------------------------------------------------------------------- */
+/* The one rule set for summary parameters, applied at registration: 0 or PROMC_EINVAL with a
+ * message naming the metric. promc__summary_state_new relies on it. */
+int promc__summary_validate(const char *name, const promc_quantile *q, size_t nq, double max_age,
+                            int age_buckets);
 summary_state *promc__summary_state_new(const promc_family *f);
 void promc__summary_state_free(summary_state *s);
 int promc__summary_observe(summary_state *s, double v);
