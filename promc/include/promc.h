@@ -28,7 +28,7 @@
  *   calls                                                          lock      alloc     AS-safe
  *   counter inc/add, histogram observe                             first(1)  first(1)  no (2)
  *   gauge set/inc/dec/add/sub/set_to_current_time, enum_set(_name) no        no        yes (3)
- *   counter/gauge value, histogram snapshot                        no        no        no
+ *   counter/gauge value, histogram snapshot                        no (8)    no        no
  *   summary observe                                                yes (4)   yes (4)   no
  *   summary snapshot                                               yes (5)   yes       no
  *   counter_add_exemplar, histogram_observe_exemplar               yes       yes       no
@@ -51,7 +51,9 @@
  *   (5) Waits for a merge pass in progress, then merges the rings itself.
  *   (6) Nothing may use the registry or its metrics while or after it is freed.
  *   (7) promc_last_error_message() returns a thread-local buffer; promc_negotiate() only
- *       reads its argument.
+ *       reads its argument; buckets_* on failure write the error message, as in (3).
+ *   (8) A histogram read retries a thread's words while that thread is mid-update (a few
+ *       instructions): it waits for no lock, only for the writer to finish.
  *
  * Fork. After fork() only the thread that called it exists in the child, and the child may
  * keep using promc: updating, registering, rendering and creating or removing children.
