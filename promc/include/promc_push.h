@@ -17,9 +17,10 @@ typedef enum promc_push_method {
 /* Pushes reg (NULL: default) to gateway (e.g. "http://localhost:9091") under job, with an
  * optional grouping key of name/value pairs (NULL-terminated, may be NULL). Values are
  * URL-safe base64 encoded in the path as the Pushgateway allows. 0, PROMC_EINVAL or PROMC_EIO
- * (with the HTTP status or curl error in promc_last_error_message()). */
-int promc_push(const char *gateway, const char *job, const char *const *grouping,
-               promc_registry *reg, promc_push_method method);
+ * (with the HTTP status or curl error in promc_last_error_message()). Thread-safe; locks and
+ * allocates (renders reg, then a blocking HTTP request); not async-signal-safe. */
+PROMC_API int promc_push(promc_registry *reg, const char *gateway, const char *job,
+                         const char *const *grouping, promc_push_method method);
 
 #ifdef __cplusplus
 }

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PROMC_MAX_LABELS    16  /* label names per family */
+/* PROMC_MAX_LABELS (16 label names per family) is public, in promc.h. */
 #define PROMC_MAX_BUCKETS   256 /* finite bucket bounds per histogram */
 #define PROMC_MAX_QUANTILES 32  /* quantiles per summary */
 #define PROMC_NAME_MAX      200 /* bytes of a metric name */

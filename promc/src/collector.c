@@ -2,16 +2,31 @@
  *
  * While a collector runs, promc_collect_family() describes a family (validated like a
  * registered one) and promc_collect_sample() one series of it; both go to the sink the caller
- * (the renderer) gave. Nothing is kept between scrapes.
+ * (the renderer) gave.
+ * A family whose names are taken -- by a registered metric or by a family emitted earlier in
+ * the same scrape -- is skipped (two TYPE lines for one name make Prometheus reject the whole
+ * scrape), and the collector is named once on stderr. Nothing else is kept between scrapes.
  */
 #include "collector.h"
 
 #include <pthread.h>
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* A family a collector emitted in this scrape. */
+typedef struct emitted {
+    char name[PROMC_NAME_MAX + 1];
+    promc_type type;
+} emitted;
+
 struct promc_collect_ctx {
     const promc_collect_sink *sink;
+    promc_registry *reg;
+    promc_collector *collector; /* the one running */
+    emitted *seen;
+    size_t nseen, capseen;
     bool have_family;
     promc_family family; /* name, help, type and label names of the current family */
     char name[PROMC_NAME_MAX + 1];
@@ -54,7 +69,7 @@ int promc_collector_unregister(promc_registry *reg, const char *name) {
     if (!name)
         return promc__seterr(PROMC_EINVAL, "collector_unregister: no name");
     pthread_mutex_lock(&reg->lock);
-    int rc = promc__seterr(PROMC_ENOTFOUND, "no collector named %s", name);
+    int rc = PROMC_ENOTFOUND; /* the message only once it is sure: success keeps the last error */
     for (promc_collector **p = &reg->collectors; *p; p = &(*p)->next) {
         if (strcmp((*p)->name, name) == 0) {
             promc_collector *dead = *p;
@@ -66,7 +81,43 @@ int promc_collector_unregister(promc_registry *reg, const char *name) {
         }
     }
     pthread_mutex_unlock(&reg->lock);
+    if (rc == PROMC_ENOTFOUND)
+        promc__seterr(PROMC_ENOTFOUND, "no collector named %s", name);
     return rc;
+}
+
+/* Is ctx->name (as a family of this type) free in this scrape? Records it when it is. */
+static int claim_name(promc_collect_ctx *ctx, promc_type type) {
+    promc_family probe = {.name = ctx->name, .type = type};
+    const char *taken_by = NULL;
+    for (size_t i = 0; i < ctx->reg->nfamilies && !taken_by; i++)
+        if (promc__families_collide(&probe, ctx->reg->families[i]))
+            taken_by = "a registered metric";
+    for (size_t i = 0; i < ctx->nseen && !taken_by; i++) {
+        promc_family other = {.name = ctx->seen[i].name, .type = ctx->seen[i].type};
+        if (promc__families_collide(&probe, &other))
+            taken_by = "a family a collector emitted before";
+    }
+    if (taken_by) {
+        promc_collector *c = ctx->collector;
+        if (c && !c->warned) {
+            c->warned = true;
+            fprintf(stderr, "promc: collector %s: family %s is taken by %s; skipped (said once)\n",
+                    c->name, ctx->name, taken_by);
+        }
+        return promc__seterr(PROMC_EEXIST, "%s: taken by %s; family skipped", ctx->name, taken_by);
+    }
+    if (ctx->nseen == ctx->capseen) {
+        size_t cap = ctx->capseen ? ctx->capseen * 2 : 16;
+        emitted *seen = realloc(ctx->seen, cap * sizeof *seen);
+        if (!seen)
+            return promc__seterr(PROMC_ENOMEM, "out of memory");
+        ctx->seen = seen;
+        ctx->capseen = cap;
+    }
+    strcpy(ctx->seen[ctx->nseen].name, ctx->name);
+    ctx->seen[ctx->nseen++].type = type;
+    return 0;
 }
 
 int promc_collect_family(promc_collect_ctx *ctx, const char *name, const char *help,
@@ -93,6 +144,9 @@ int promc_collect_family(promc_collect_ctx *ctx, const char *name, const char *h
         ctx->name[len - 6] = '\0';
     if (type == PROMC_INFO && len > 5 && strcmp(ctx->name + len - 5, "_info") == 0)
         ctx->name[len - 5] = '\0';
+    int rc = claim_name(ctx, type);
+    if (rc != 0)
+        return rc;
     memset(&ctx->family, 0, sizeof ctx->family);
     ctx->family.name = ctx->name;
     ctx->family.help = (char *)(help ? help : "");
@@ -119,14 +173,16 @@ int promc_collect_sample(promc_collect_ctx *ctx, const char *const *values, doub
 }
 
 int promc__collectors_run(promc_registry *reg, const promc_collect_sink *sink) {
-    promc_collect_ctx ctx = {.sink = sink};
+    promc_collect_ctx ctx = {.sink = sink, .reg = reg};
     int first_error = 0;
     /* A failing collector (say, /proc unreadable) costs its own families, not the scrape. */
     for (promc_collector *c = reg->collectors; c; c = c->next) {
         ctx.have_family = false;
+        ctx.collector = c;
         int rc = c->fn(&ctx, c->userdata);
         if (rc != 0 && first_error == 0)
             first_error = rc;
     }
+    free(ctx.seen);
     return first_error;
 }

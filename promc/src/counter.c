@@ -6,7 +6,7 @@
 #include "metric.h"
 
 #include <stdatomic.h>
-#include <stdarg.h>
+#include <stdlib.h>
 
 #define TWO_POW_53 9007199254740992.0
 
@@ -24,12 +24,8 @@ promc_counter *promc_counter_labelsv(promc_counter *c, const char *const *values
     return (promc_counter *)promc__labels(as_child(c), PROMC_COUNTER, values);
 }
 
-promc_counter *promc_counter_labels(promc_counter *c, ...) {
-    va_list ap;
-    va_start(ap, c);
-    promc_child *child = promc__labels_va(as_child(c), PROMC_COUNTER, ap);
-    va_end(ap);
-    return (promc_counter *)child;
+promc_counter *promc_counter_labelsn(promc_counter *c, size_t n, const char *const *values) {
+    return (promc_counter *)promc__labels_n(as_child(c), PROMC_COUNTER, n, values);
 }
 
 int promc_counter_add(promc_counter *h, double v) {
@@ -61,9 +57,14 @@ int promc_counter_inc(promc_counter *h) {
 
 int promc_counter_add_exemplar(promc_counter *h, double v, const char *const *exemplar_labels) {
     promc_child *c = as_child(h);
-    int rc = promc_counter_add(h, v);
+    if (!c || c->words == UINT32_MAX)
+        return promc__seterr(PROMC_ESTATE, "counter_add: labelled parent or NULL; use labels()");
+    char *rendered;
+    int rc = promc__child_exemplar_prepare(c, exemplar_labels, &rendered);
+    if (rc == 0 && (rc = promc_counter_add(h, v)) != 0)
+        free(rendered);
     if (rc == 0)
-        rc = promc__child_exemplar_set(c, 0, v, exemplar_labels);
+        promc__child_exemplar_store(c, 0, v, rendered);
     return rc;
 }
 

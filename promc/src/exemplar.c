@@ -3,7 +3,9 @@
  * Exemplars are rare next to plain updates, so they live off the hot path: created on first
  * use and guarded by a small per-child mutex that only exemplar updates and scrapes take.
  * Their label set is validated (names, UTF-8, at most 128 characters in all, as OpenMetrics
- * requires) and stored already escaped, ready to render.
+ * requires) and stored already escaped, ready to render. Validation (prepare) comes before
+ * the value is applied and storing (store) after, so a call with a bad exemplar changes
+ * nothing.
  */
 #include "exemplar.h"
 
@@ -23,26 +25,26 @@ static size_t utf8_runes(const char *s) {
 }
 
 /* Renders name="value",... into a malloc'd string; NULL with the last error set. */
-static char *render_labels(const char *name, const char *const *pairs) {
+static char *render_labels(const char *family, const char *const *pairs) {
     size_t runes = 0;
     promc_buf b = {0};
     for (size_t i = 0; pairs && pairs[i]; i += 2) {
-        const char *label = pairs[i], *value = pairs[i + 1];
-        if (!value || !promc__valid_label_name(label) || !promc__valid_utf8(value, strlen(value))) {
-            promc__seterr(PROMC_EINVAL, "%s: exemplar labels must be name/value pairs", name);
+        const char *name = pairs[i], *value = pairs[i + 1];
+        if (!value || !promc__valid_label_name(name) || !promc__valid_utf8(value, strlen(value))) {
+            promc__seterr(PROMC_EINVAL, "%s: exemplar labels must be name/value pairs", family);
             free(b.data);
             return NULL;
         }
-        runes += utf8_runes(label) + utf8_runes(value);
+        runes += utf8_runes(name) + utf8_runes(value);
         if (i > 0)
             promc__buf_putc(&b, ',');
-        promc__buf_put(&b, label, strlen(label));
+        promc__buf_put(&b, name, strlen(name));
         promc__buf_put(&b, "=\"", 2);
         promc__put_escaped_label(&b, value);
         promc__buf_putc(&b, '"');
     }
     if (runes > EXEMPLAR_MAX_RUNES) {
-        promc__seterr(PROMC_EINVAL, "%s: exemplar labels over %d characters", name,
+        promc__seterr(PROMC_EINVAL, "%s: exemplar labels over %d characters", family,
                       EXEMPLAR_MAX_RUNES);
         free(b.data);
         return NULL;
@@ -73,16 +75,22 @@ static promc_exemplars *exemplars_of(_Atomic(promc_exemplars *) *where, size_t n
     return ex;
 }
 
-int promc__exemplar_set(_Atomic(promc_exemplars *) *where, size_t nslots, const char *name,
-                        size_t slot, double value, const char *const *labels) {
-    char *rendered = render_labels(name, labels);
-    if (!rendered)
+int promc__exemplar_prepare(_Atomic(promc_exemplars *) *where, size_t nslots, const char *family,
+                            const char *const *labels, char **rendered) {
+    *rendered = render_labels(family, labels);
+    if (!*rendered)
         return promc_last_error();
-    promc_exemplars *ex = exemplars_of(where, nslots);
-    if (!ex) {
-        free(rendered);
+    if (!exemplars_of(where, nslots)) {
+        free(*rendered);
+        *rendered = NULL;
         return promc__seterr(PROMC_ENOMEM, "out of memory");
     }
+    return 0;
+}
+
+void promc__exemplar_store(_Atomic(promc_exemplars *) *where, size_t slot, double value,
+                           char *rendered) {
+    promc_exemplars *ex = atomic_load_explicit(where, memory_order_acquire);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     pthread_mutex_lock(&ex->lock);
@@ -91,7 +99,6 @@ int promc__exemplar_set(_Atomic(promc_exemplars *) *where, size_t nslots, const 
     ex->slots[slot].value = value;
     ex->slots[slot].timestamp = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
     pthread_mutex_unlock(&ex->lock);
-    return 0;
 }
 
 void promc__exemplars_free(promc_exemplars *ex) {

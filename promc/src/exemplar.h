@@ -21,10 +21,14 @@ typedef struct promc_exemplars {
     promc_exemplar slots[];
 } promc_exemplars;
 
-/* Records an exemplar in slot (< nslots) of the set at *where, creating the set on first use.
- * name is the family's, for error messages. 0, or PROMC_EINVAL / PROMC_ENOMEM. */
-int promc__exemplar_set(_Atomic(promc_exemplars *) *where, size_t nslots, const char *name,
-                        size_t slot, double value, const char *const *labels);
+/* In two steps, so that a call that fails changes nothing: prepare validates and renders the
+ * labels into *rendered and makes sure the set at *where exists with nslots slots (0 or a
+ * PROMC_E* code, last error set; family names the metric in messages); store, once the value
+ * was applied, puts them in slot and cannot fail. */
+int promc__exemplar_prepare(_Atomic(promc_exemplars *) *where, size_t nslots, const char *family,
+                            const char *const *labels, char **rendered);
+void promc__exemplar_store(_Atomic(promc_exemplars *) *where, size_t slot, double value,
+                           char *rendered);
 /* Frees a set (NULL is fine). */
 void promc__exemplars_free(promc_exemplars *ex);
 

@@ -12,7 +12,6 @@
  */
 #include "family.h"
 
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -345,11 +344,11 @@ static void index_erase(child_index *ix, promc_child *c) {
     }
 }
 
-static promc_family *family_of(void *metric) {
+static promc_family *family_of(promc_metric *metric) {
     return metric ? ((promc_child *)metric)->family : NULL;
 }
 
-int promc_remove(void *metric, const char *const *values) {
+int(promc_remove)(promc_metric *metric, const char *const *values) {
     promc_family *f = family_of(metric);
     if (!f)
         return promc__seterr(PROMC_EINVAL, "promc_remove: no metric");
@@ -367,7 +366,7 @@ int promc_remove(void *metric, const char *const *values) {
     return c ? 0 : promc__seterr(PROMC_ENOTFOUND, "%s: no child with these labels", f->name);
 }
 
-int promc_clear(void *metric) {
+int(promc_clear)(promc_metric *metric) {
     promc_family *f = family_of(metric);
     if (!f)
         return promc__seterr(PROMC_EINVAL, "promc_clear: no metric");
@@ -402,22 +401,25 @@ promc_child *promc__labels(promc_child *h, promc_type type, const char *const *v
     return promc__child_get(h->family, values);
 }
 
-promc_child *promc__labels_va(promc_child *h, promc_type type, va_list ap) {
+promc_child *promc__labels_n(promc_child *h, promc_type type, size_t n, const char *const *values) {
     if (!h || h->family->type != type) {
         promc__seterr(PROMC_EINVAL, "labels: NULL or a metric of another type");
         return NULL;
     }
-    const char *values[PROMC_MAX_LABELS + 1];
-    size_t n = h->family->nlabels;
-    for (size_t i = 0; i < n; i++)
-        values[i] = va_arg(ap, const char *);
-    values[n] = NULL;
+    if (n != h->family->nlabels) {
+        promc__seterr(PROMC_EINVAL, "%s: %zu label values given, %zu expected", h->family->name, n,
+                      h->family->nlabels);
+        return NULL;
+    }
     return promc__child_get(h->family, values);
 }
 
-int promc__child_exemplar_set(promc_child *c, size_t slot, double value,
-                              const char *const *labels) {
+int promc__child_exemplar_prepare(promc_child *c, const char *const *labels, char **rendered) {
     const promc_family *f = c->family;
     size_t nslots = f->type == PROMC_HISTOGRAM ? f->nbuckets + 1 : 1;
-    return promc__exemplar_set(&c->exemplars, nslots, f->name, slot, value, labels);
+    return promc__exemplar_prepare(&c->exemplars, nslots, f->name, labels, rendered);
+}
+
+void promc__child_exemplar_store(promc_child *c, size_t slot, double value, char *rendered) {
+    promc__exemplar_store(&c->exemplars, slot, value, rendered);
 }

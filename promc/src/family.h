@@ -11,7 +11,6 @@
 #include "summary.h"
 
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 
 typedef struct promc_family promc_family;
@@ -55,6 +54,9 @@ struct promc_family {
     /* histogram */
     double *buckets;
     size_t nbuckets; /* finite bounds; +Inf is implied */
+    /* The smallest value observe accepts: 0, or -Inf when the first bound is negative. Fixed at
+     * registration, it also decides whether OpenMetrics gets _count and _sum (render.c). */
+    double lowest;
     /* summary */
     promc_quantile *quantiles;
     size_t nquantiles;
@@ -92,9 +94,12 @@ promc_child *promc__child_get(promc_family *f, const char *const *values);
 
 /* labels()/labelsv() of every type: checks the handle's type, then promc__child_get. */
 promc_child *promc__labels(promc_child *h, promc_type type, const char *const *values);
-promc_child *promc__labels_va(promc_child *h, promc_type type, va_list ap);
-/* Records an exemplar on c in slot (0 for counters, the bucket for histograms). */
-int promc__child_exemplar_set(promc_child *c, size_t slot, double value, const char *const *labels);
+/* labelsn() of every type: n values, which must be the family's number of label names. */
+promc_child *promc__labels_n(promc_child *h, promc_type type, size_t n, const char *const *values);
+/* Exemplars of a child (exemplar.h's two steps): slot 0 for counters, the bucket for
+ * histograms. */
+int promc__child_exemplar_prepare(promc_child *c, const char *const *labels, char **rendered);
+void promc__child_exemplar_store(promc_child *c, size_t slot, double value, char *rendered);
 
 /* Splits a child's NUL-separated values into out[nlabels]. */
 void promc__child_values(const promc_family *f, const promc_child *c, const char **out);

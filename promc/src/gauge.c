@@ -2,7 +2,6 @@
 #include "metric.h"
 
 #include <stdatomic.h>
-#include <stdarg.h>
 #include <time.h>
 
 static promc_child *as_child(promc_gauge *g) {
@@ -19,12 +18,8 @@ promc_gauge *promc_gauge_labelsv(promc_gauge *g, const char *const *values) {
     return (promc_gauge *)promc__labels(as_child(g), PROMC_GAUGE, values);
 }
 
-promc_gauge *promc_gauge_labels(promc_gauge *g, ...) {
-    va_list ap;
-    va_start(ap, g);
-    promc_child *child = promc__labels_va(as_child(g), PROMC_GAUGE, ap);
-    va_end(ap);
-    return (promc_gauge *)child;
+promc_gauge *promc_gauge_labelsn(promc_gauge *g, size_t n, const char *const *values) {
+    return (promc_gauge *)promc__labels_n(as_child(g), PROMC_GAUGE, n, values);
 }
 
 static int updatable(const promc_child *c) {

@@ -10,7 +10,7 @@
 #include "metric.h"
 
 #include <stdatomic.h>
-#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 const double promc_default_buckets[14] = {.005, .01, .025, .05, .075, .1,  .25,
@@ -43,12 +43,8 @@ promc_histogram *promc_histogram_labelsv(promc_histogram *h, const char *const *
     return (promc_histogram *)promc__labels(as_child(h), PROMC_HISTOGRAM, values);
 }
 
-promc_histogram *promc_histogram_labels(promc_histogram *h, ...) {
-    va_list ap;
-    va_start(ap, h);
-    promc_child *child = promc__labels_va(as_child(h), PROMC_HISTOGRAM, ap);
-    va_end(ap);
-    return (promc_histogram *)child;
+promc_histogram *promc_histogram_labelsn(promc_histogram *h, size_t n, const char *const *values) {
+    return (promc_histogram *)promc__labels_n(as_child(h), PROMC_HISTOGRAM, n, values);
 }
 
 /* Index of the first bucket whose bound is >= v (nbuckets for +Inf): the number of bounds below
@@ -98,9 +94,11 @@ static int observe_slow(promc_child *c, double v, size_t *bucket);
 /* The fast path: no call, no stack frame. Everything rare (a NULL or parent handle, NaN, this
  * thread's first update of this block of words) goes to observe_slow. */
 static inline int observe(promc_child *c, double v, size_t *bucket) {
-    if (__builtin_expect(!c || c->words == UINT32_MAX || v != v, 0))
+    if (__builtin_expect(!c || c->words == UINT32_MAX, 0))
         return observe_slow(c, v, bucket);
     const promc_family *f = c->family;
+    if (__builtin_expect(!(v >= f->lowest), 0)) /* NaN, or negative where bounds start >= 0 */
+        return observe_slow(c, v, bucket);
     size_t i = bucket_index(f->buckets, f->nbuckets, v);
     promc_arena *a = promc__tls_arena;
     promc_word *b =
@@ -126,6 +124,10 @@ __attribute__((noinline, cold)) static int observe_slow(promc_child *c, double v
         return promc__seterr(PROMC_ESTATE, "observe: labelled parent or NULL; use labels()");
     if (v != v)
         return promc__seterr(PROMC_EINVAL, "%s: cannot observe NaN", c->family->name);
+    if (!(v >= c->family->lowest))
+        return promc__seterr(PROMC_EINVAL,
+                             "%s: negative value %g in a histogram whose buckets start at >= 0",
+                             c->family->name, v);
     if (!promc__word_local(c->words)) /* attaches the arena, allocates the block */
         return promc__seterr(PROMC_ENOMEM, "out of memory for a thread's histograms");
     return observe(c, v, bucket);
@@ -137,10 +139,18 @@ int promc_histogram_observe(promc_histogram *h, double v) {
 
 int promc_histogram_observe_exemplar(promc_histogram *h, double v,
                                      const char *const *exemplar_labels) {
+    promc_child *c = as_child(h);
+    if (!c || c->words == UINT32_MAX)
+        return promc__seterr(PROMC_ESTATE, "observe: labelled parent or NULL; use labels()");
+    char *rendered;
+    int rc = promc__child_exemplar_prepare(c, exemplar_labels, &rendered);
+    if (rc != 0)
+        return rc;
     size_t bucket = 0;
-    int rc = observe(as_child(h), v, &bucket);
-    if (rc == 0)
-        rc = promc__child_exemplar_set(as_child(h), bucket, v, exemplar_labels);
+    if ((rc = observe(c, v, &bucket)) != 0)
+        free(rendered);
+    else
+        promc__child_exemplar_store(c, bucket, v, rendered);
     return rc;
 }
 

@@ -6,7 +6,6 @@
 #include "metric.h"
 
 #include <stdatomic.h>
-#include <stdarg.h>
 #include <string.h>
 
 promc_info *promc_info_new(promc_registry *reg, const char *name, const char *help,
@@ -31,7 +30,7 @@ int promc_info_set(promc_info *i, const char *const *values) {
         if (child == next)
             continue;
         promc__child_values(f, child, old);
-        promc_remove(f->self, old);
+        (promc_remove)((promc_metric *)f->self, old);
     }
     return 0;
 }
@@ -47,12 +46,8 @@ promc_enum *promc_enum_labelsv(promc_enum *e, const char *const *values) {
     return (promc_enum *)promc__labels((promc_child *)e, PROMC_STATESET, values);
 }
 
-promc_enum *promc_enum_labels(promc_enum *e, ...) {
-    va_list ap;
-    va_start(ap, e);
-    promc_child *child = promc__labels_va((promc_child *)e, PROMC_STATESET, ap);
-    va_end(ap);
-    return (promc_enum *)child;
+promc_enum *promc_enum_labelsn(promc_enum *e, size_t n, const char *const *values) {
+    return (promc_enum *)promc__labels_n((promc_child *)e, PROMC_STATESET, n, values);
 }
 
 int promc_enum_set(promc_enum *e, size_t state) {

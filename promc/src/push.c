@@ -159,8 +159,8 @@ static int perform(const char *url, const char *method, const char *body, size_t
     return 0;
 }
 
-int promc_push(const char *gateway, const char *job, const char *const *grouping,
-               promc_registry *reg, promc_push_method method) {
+int promc_push(promc_registry *reg, const char *gateway, const char *job,
+               const char *const *grouping, promc_push_method method) {
     static const char *const methods[] = {"PUT", "POST", "DELETE"};
     if (!gateway || !gateway[0] || !job || !job[0])
         return promc__seterr(PROMC_EINVAL, "push: gateway and job are required");

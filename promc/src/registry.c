@@ -97,7 +97,7 @@ int promc_registry_unregister(promc_registry *reg, const char *name) {
     if (!name)
         return promc__seterr(PROMC_EINVAL, "unregister: no name");
     pthread_mutex_lock(&reg->lock);
-    int rc = promc__seterr(PROMC_ENOTFOUND, "no metric named %s", name);
+    int rc = PROMC_ENOTFOUND; /* the message only once it is sure: success keeps the last error */
     for (size_t i = 0; i < reg->nfamilies; i++) {
         promc_family *f = reg->families[i];
         if (!user_name_matches(f, name))
@@ -117,6 +117,8 @@ int promc_registry_unregister(promc_registry *reg, const char *name) {
         break;
     }
     pthread_mutex_unlock(&reg->lock);
+    if (rc == PROMC_ENOTFOUND)
+        promc__seterr(PROMC_ENOTFOUND, "no metric named %s", name);
     return rc;
 }
 
@@ -159,7 +161,7 @@ static size_t series_names(const promc_family *f, char out[6][PROMC_NAME_MAX + 1
     return n;
 }
 
-static bool families_collide(const promc_family *a, const promc_family *b) {
+bool promc__families_collide(const promc_family *a, const promc_family *b) {
     char an[6][PROMC_NAME_MAX + 16], bn[6][PROMC_NAME_MAX + 16];
     size_t na = series_names(a, an), nb = series_names(b, bn);
     for (size_t i = 0; i < na; i++)
@@ -176,8 +178,8 @@ static int validate_labels(const promc_spec *spec) {
     for (; spec->labels && spec->labels[n]; n++) {
         const char *l = spec->labels[n];
         if (n == PROMC_MAX_LABELS)
-            return promc__seterr(PROMC_EINVAL, "%s: more than %d labels", spec->name,
-                                 PROMC_MAX_LABELS);
+            return promc__seterr(PROMC_EINVAL, "%s: more than %d label names (PROMC_MAX_LABELS)",
+                                 spec->name, PROMC_MAX_LABELS);
         if (!promc__valid_label_name(l))
             return promc__seterr(PROMC_EINVAL, "%s: invalid label name \"%s\"", spec->name, l);
         if (spec->type == PROMC_HISTOGRAM && strcmp(l, "le") == 0)
@@ -205,16 +207,11 @@ static int validate_layout(const promc_spec *spec) {
     if (spec->nbuckets > PROMC_MAX_BUCKETS)
         return promc__seterr(PROMC_EINVAL, "%s: more than %d buckets", spec->name,
                              PROMC_MAX_BUCKETS);
-    if (spec->nquantiles > PROMC_MAX_QUANTILES)
-        return promc__seterr(PROMC_EINVAL, "%s: more than %d quantiles", spec->name,
-                             PROMC_MAX_QUANTILES);
-    for (size_t i = 0; i < spec->nquantiles; i++) {
-        const promc_quantile *q = &spec->quantiles[i];
-        if (!(q->quantile >= 0 && q->quantile <= 1) || !(q->error >= 0 && q->error < 1))
-            return promc__seterr(PROMC_EINVAL, "%s: quantile %g/%g out of [0,1]", spec->name,
-                                 q->quantile, q->error);
-        if (i > 0 && !(q->quantile > spec->quantiles[i - 1].quantile))
-            return promc__seterr(PROMC_EINVAL, "%s: quantiles must be increasing", spec->name);
+    if (spec->type == PROMC_SUMMARY) {
+        int rc = promc__summary_validate(spec->name, spec->quantiles, spec->nquantiles,
+                                         spec->max_age, spec->age_buckets);
+        if (rc != 0)
+            return rc;
     }
     if (spec->type == PROMC_STATESET) {
         if (!spec->states || !spec->states[0])
@@ -313,6 +310,7 @@ static promc_family *family_build(promc_registry *reg, const promc_spec *spec, c
     f->label_names = copy_strings(spec->labels, &f->nlabels);
     f->states = copy_strings(spec->states, &f->nstates);
     f->nbuckets = spec->nbuckets;
+    f->lowest = spec->nbuckets > 0 && spec->buckets[0] < 0 ? -1.0 / 0.0 : 0;
     f->buckets = malloc((f->nbuckets ? f->nbuckets : 1) * sizeof *f->buckets);
     f->nquantiles = spec->nquantiles;
     f->quantiles = malloc((f->nquantiles ? f->nquantiles : 1) * sizeof *f->quantiles);
@@ -373,7 +371,7 @@ promc_child *promc__register(promc_registry *reg, const promc_spec *spec) {
     }
     promc_family probe = {.name = name, .type = spec->type};
     for (size_t i = 0; i < reg->nfamilies; i++)
-        if (families_collide(&probe, reg->families[i])) {
+        if (promc__families_collide(&probe, reg->families[i])) {
             promc__seterr(PROMC_EEXIST, "%s: its series names collide with metric %s", spec->name,
                           reg->families[i]->name);
             pthread_mutex_unlock(&reg->lock);
@@ -391,10 +389,13 @@ promc_child *promc__register(promc_registry *reg, const promc_spec *spec) {
     return result;
 }
 
-int promc_set_unit(void *metric, const char *unit) {
+int(promc_set_unit)(promc_metric *metric, const char *unit) {
     if (!metric || !unit || !*unit)
         return promc__seterr(PROMC_EINVAL, "promc_set_unit: no metric or unit");
     promc_family *f = ((promc_child *)metric)->family;
+    /* OpenMetrics has no UNIT for these (client_python's parser rejects it). */
+    if (f->type == PROMC_INFO || f->type == PROMC_STATESET)
+        return promc__seterr(PROMC_EINVAL, "%s: info and stateset metrics have no unit", f->name);
     for (const char *p = unit; *p; p++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
               *p == '_' || *p == ':'))

@@ -11,6 +11,7 @@ typedef struct promc_collector {
     char *name;
     promc_collect_fn fn;
     void *userdata;
+    bool warned; /* it emitted a taken family name once: said so on stderr */
     struct promc_collector *next;
 } promc_collector;
 
@@ -39,5 +40,7 @@ typedef struct promc_spec {
 
 /* Get-or-create registration; returns the family's handle child or NULL (last error set). */
 promc_child *promc__register(promc_registry *reg, const promc_spec *spec);
+/* Would families a and b put a series of the same name on the wire? (name and type used) */
+bool promc__families_collide(const promc_family *a, const promc_family *b);
 
 #endif /* PROMC_REGISTRY_H */

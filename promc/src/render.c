@@ -6,8 +6,8 @@
  * against: a counter family "hello" is "hello_total" in both formats (TYPE line included in
  * 0.0.4), an info family "build" is "build_info", and OpenMetrics adds "_created" samples,
  * "# UNIT" lines and exemplars, which the 0.0.4 format has no place for. OpenMetrics also
- * forbids a few values 0.0.4 carries (a negative or NaN histogram/summary _sum, negative
- * quantiles, any _sum beside negative buckets): those samples are left out of it alone.
+ * forbids a few values 0.0.4 carries (a negative or NaN summary _sum, negative quantiles, a
+ * histogram _sum beside negative buckets): those samples are left out of it alone.
  *
  * The renderer allocates nothing per series: each series' escaped label set is written once
  * into the output and copied from there for its other lines (a histogram has nbuckets + 3),
@@ -248,11 +248,14 @@ static void render_histogram(series_ctx *sc, promc_format fmt) {
     if (ex)
         unlock_exemplars(ex);
     /* OpenMetrics: _sum is a counter, so it may not be negative or NaN, and a histogram with
-     * a negative bucket bound MUST NOT have one; _count goes only with _sum. The 0.0.4
-     * format has no such rule and always gets both. */
+     * a negative bucket bound MUST NOT have one; _count goes only with _sum. Decided once per
+     * family, by its layout, so no series comes and goes with the data: a family whose bounds
+     * start at >= 0 refuses negative observations (histogram.c) and always has both; one
+     * whose first bound is negative never has them in OpenMetrics. The 0.0.4 format has no
+     * such rule and always gets both. */
     bool om = fmt == PROMC_FORMAT_OPENMETRICS;
     bool negative_bounds = f->nbuckets > 0 && f->buckets[0] < 0;
-    if (!om || (!negative_bounds && s->sum >= 0)) {
+    if (!om || !negative_bounds) {
         put_sample_start(sc, SUFFIX("_count"), NULL, NULL, 0, false);
         put_u64(out, cumulative);
         promc__buf_putc(out, '\n');

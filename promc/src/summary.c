@@ -441,21 +441,38 @@ void promc__summary_read(summary_state *s, double *values, double *sum, uint64_t
     merge_end(s);
 }
 
+/* An error of 0 would make every CKMS band empty (an exact, unbounded stream); a slice under
+ * 1 ms is finer than the clocks the window reads. */
+int promc__summary_validate(const char *name, const promc_quantile *qs, size_t nq, double max_age,
+                            int age_buckets) {
+    if (nq > PROMC_MAX_QUANTILES)
+        return promc__seterr(PROMC_EINVAL, "%s: more than %d quantiles", name, PROMC_MAX_QUANTILES);
+    if (nq > 0 && !qs)
+        return promc__seterr(PROMC_EINVAL, "%s: %zu quantiles but no array", name, nq);
+    for (size_t i = 0; i < nq; i++) {
+        double q = qs[i].quantile, err = qs[i].error;
+        if (!(q >= 0 && q <= 1))
+            return promc__seterr(PROMC_EINVAL, "%s: quantile %g is outside [0, 1]", name, q);
+        if (!(err > 0 && err < 1))
+            return promc__seterr(PROMC_EINVAL, "%s: quantile %g: error %g is outside (0, 1)", name,
+                                 q, err);
+        if (i > 0 && !(q > qs[i - 1].quantile))
+            return promc__seterr(PROMC_EINVAL, "%s: quantiles must be strictly increasing", name);
+    }
+    if (!isfinite(max_age) || !(max_age > 0) || age_buckets <= 0 ||
+        !(max_age / age_buckets >= 1e-3))
+        return promc__seterr(PROMC_EINVAL,
+                             "%s: max_age %g s over %d age buckets: need a finite window and "
+                             "slices of at least 1 ms",
+                             name, max_age, age_buckets);
+    return 0;
+}
+
+/* The parameters passed promc__summary_validate at registration. */
 summary_state *promc__summary_state_new(const promc_summary_params *p) {
     size_t nq = p->quantiles ? p->nq : 0;
-    double max_age = p->max_age > 0 ? p->max_age : 600;
+    double max_age = p->max_age > 0 ? p->max_age : 600; /* promc_summary_new's defaults */
     int k = p->age_buckets > 0 ? p->age_buckets : 5;
-    if (nq > PROMC_MAX_QUANTILES || !(max_age / k >= 1e-3) || !isfinite(max_age)) {
-        promc__seterr(PROMC_EINVAL, "summary: bad quantile count, max_age or age_buckets");
-        return NULL;
-    }
-    for (size_t i = 0; i < nq; i++) {
-        double q = p->quantiles[i].quantile, err = p->quantiles[i].error;
-        if (!(q >= 0 && q <= 1) || !(err > 0 && err < 1)) {
-            promc__seterr(PROMC_EINVAL, "summary: quantile %g with error %g is invalid", q, err);
-            return NULL;
-        }
-    }
     summary_state *s = aligned_alloc(64, sizeof *s);
     if (!s) {
         promc__seterr(PROMC_ENOMEM, "out of memory");

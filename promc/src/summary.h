@@ -16,6 +16,10 @@ typedef struct promc_summary_params {
     int age_buckets; /* > 0 */
 } promc_summary_params;
 
+/* The one rule set for summary parameters, applied at registration: 0 or PROMC_EINVAL with a
+ * message naming the metric. promc__summary_state_new relies on it. */
+int promc__summary_validate(const char *name, const promc_quantile *q, size_t nq, double max_age,
+                            int age_buckets);
 summary_state *promc__summary_state_new(const promc_summary_params *p);
 void promc__summary_state_free(summary_state *s);
 int promc__summary_observe(summary_state *s, double v);

@@ -1,8 +1,6 @@
 /* summary_metric.c -- the public summary calls; the sliding-window estimator is summary.c. */
 #include "metric.h"
 
-#include <stdarg.h>
-
 static promc_child *as_child(promc_summary *s) {
     return (promc_child *)s;
 }
@@ -25,12 +23,8 @@ promc_summary *promc_summary_labelsv(promc_summary *s, const char *const *values
     return (promc_summary *)promc__labels(as_child(s), PROMC_SUMMARY, values);
 }
 
-promc_summary *promc_summary_labels(promc_summary *s, ...) {
-    va_list ap;
-    va_start(ap, s);
-    promc_child *child = promc__labels_va(as_child(s), PROMC_SUMMARY, ap);
-    va_end(ap);
-    return (promc_summary *)child;
+promc_summary *promc_summary_labelsn(promc_summary *s, size_t n, const char *const *values) {
+    return (promc_summary *)promc__labels_n(as_child(s), PROMC_SUMMARY, n, values);
 }
 
 int promc_summary_observe(promc_summary *h, double v) {

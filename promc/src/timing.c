@@ -10,7 +10,7 @@ double promc_now(void) {
 }
 
 /* Runs when a PROMC_SCOPE_* variable goes out of scope. */
-void promc__scope_end(promc_scope *s) {
+void promc_scope_end(promc_scope *s) {
     switch (s->kind) {
     case 1:
         promc_histogram_observe(s->metric, promc_now() - s->start);

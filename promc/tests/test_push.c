@@ -110,7 +110,7 @@ static int push_once(const char *gateway, const char *job, const char *const *gr
                      promc_registry *reg, promc_push_method m) {
     pthread_t t;
     pthread_create(&t, NULL, serve_one, NULL);
-    int rc = promc_push(gateway, job, grouping, reg, m);
+    int rc = promc_push(reg, gateway, job, grouping, m);
     pthread_join(t, NULL);
     return rc;
 }
@@ -180,19 +180,19 @@ static void test_failures(const char *gw, promc_registry *reg) {
     close(s);
     char closed[64];
     snprintf(closed, sizeof closed, "http://127.0.0.1:%d", ntohs(a.sin_port));
-    CHECK_INT(promc_push(closed, "batch", NULL, reg, PROMC_PUSH_PUT), PROMC_EIO);
+    CHECK_INT(promc_push(reg, closed, "batch", NULL, PROMC_PUSH_PUT), PROMC_EIO);
     CHECK(promc_last_error_message()[0] != '\0');
     printf("refused: %s\n", promc_last_error_message());
 
     /* Invalid arguments never reach the network. */
-    CHECK_INT(promc_push(NULL, "batch", NULL, reg, PROMC_PUSH_PUT), PROMC_EINVAL);
-    CHECK_INT(promc_push(gw, "", NULL, reg, PROMC_PUSH_PUT), PROMC_EINVAL);
-    CHECK_INT(promc_push(gw, NULL, NULL, reg, PROMC_PUSH_PUT), PROMC_EINVAL);
-    CHECK_INT(promc_push(gw, "b", PROMC_LABELS("1x", "v"), reg, PROMC_PUSH_PUT), PROMC_EINVAL);
-    CHECK_INT(promc_push(gw, "b", PROMC_LABELS("job", "v"), reg, PROMC_PUSH_PUT), PROMC_EINVAL);
-    CHECK_INT(promc_push(gw, "b", PROMC_LABELS("odd"), reg, PROMC_PUSH_PUT), PROMC_EINVAL);
-    CHECK_INT(promc_push(gw, "b", PROMC_LABELS("x", "\xff"), reg, PROMC_PUSH_PUT), PROMC_EINVAL);
-    CHECK_INT(promc_push(gw, "b", NULL, reg, (promc_push_method)7), PROMC_EINVAL);
+    CHECK_INT(promc_push(reg, NULL, "batch", NULL, PROMC_PUSH_PUT), PROMC_EINVAL);
+    CHECK_INT(promc_push(reg, gw, "", NULL, PROMC_PUSH_PUT), PROMC_EINVAL);
+    CHECK_INT(promc_push(reg, gw, NULL, NULL, PROMC_PUSH_PUT), PROMC_EINVAL);
+    CHECK_INT(promc_push(reg, gw, "b", PROMC_LABELS("1x", "v"), PROMC_PUSH_PUT), PROMC_EINVAL);
+    CHECK_INT(promc_push(reg, gw, "b", PROMC_LABELS("job", "v"), PROMC_PUSH_PUT), PROMC_EINVAL);
+    CHECK_INT(promc_push(reg, gw, "b", PROMC_LABELS("odd"), PROMC_PUSH_PUT), PROMC_EINVAL);
+    CHECK_INT(promc_push(reg, gw, "b", PROMC_LABELS("x", "\xff"), PROMC_PUSH_PUT), PROMC_EINVAL);
+    CHECK_INT(promc_push(reg, gw, "b", NULL, (promc_push_method)7), PROMC_EINVAL);
 }
 
 static void test_default_registry(const char *gw) {
@@ -237,7 +237,7 @@ static int gateway_mode(int argc, char **argv) {
     promc_push_method m = strcmp(method, "post") == 0     ? PROMC_PUSH_POST
                           : strcmp(method, "delete") == 0 ? PROMC_PUSH_DELETE
                                                           : PROMC_PUSH_PUT;
-    int rc = promc_push(gw, "promc_test", PROMC_LABELS("instance", instance, "empty", ""), reg, m);
+    int rc = promc_push(reg, gw, "promc_test", PROMC_LABELS("instance", instance, "empty", ""), m);
     if (rc != 0)
         fprintf(stderr, "test_push: %s\n", promc_last_error_message());
     promc_registry_free(reg);
