@@ -13,8 +13,8 @@
  *  - Strings passed in are copied. Label name lists are NULL-terminated arrays; PROMC_LABELS()
  *    builds one inline.
  *  - Metrics belong to their registry; handles stay valid until the registry is freed (the
- *    default registry lives until exit). A removed label child stays writable but is no longer
- *    exported.
+ *    default registry lives until exit). A label child removed (promc_remove, promc_clear,
+ *    TTL expiry, info_set replacing it) makes its handles stale: see "Series lifecycle".
  */
 #ifndef PROMC_H
 #define PROMC_H
@@ -138,13 +138,17 @@ promc_summary *promc_summary_labelsv(promc_summary *s, const char *const *values
 promc_enum *promc_enum_labelsv(promc_enum *e, const char *const *values);
 
 /* Removes one child (values as for labelsv) or all children of a labelled metric.
- * Works on a metric of any type; pass the parent handle. */
+ * Works on a metric of any type; pass the parent handle. The child's handles become stale
+ * (a safe no-op, see "Series lifecycle") and its memory is reused once no thread can reach it.
+ * Thread-safe; takes the family lock. */
 int promc_remove(void *metric, const char *const *values);
 int promc_clear(void *metric);
 
 /* ---- Updates (lock-free) ----------------------------------------------------------------- */
-/* Each returns 0, PROMC_EINVAL for a bad value, or PROMC_ESTATE when called on the parent of
- * a labelled metric (use labels() first). */
+/* Each returns 0, PROMC_EINVAL for a bad value, PROMC_ESTATE when called on the parent of
+ * a labelled metric (use labels() first), or PROMC_ENOTFOUND, changing nothing, when the handle
+ * is stale (its child was removed). The *_value() and *_snapshot() reads of a stale handle
+ * give 0 / PROMC_ENOTFOUND. */
 
 int promc_counter_inc(promc_counter *c);
 int promc_counter_add(promc_counter *c, double v); /* v >= 0 */
@@ -172,10 +176,59 @@ int promc_summary_observe(promc_summary *s, double v);
 int promc_summary_snapshot(promc_summary *s, double *values, size_t n, double *sum,
                            uint64_t *count);
 
+/* Replaces the info metric's label values. A scrape sees the old or the new series, never both
+ * nor neither; the old child is reclaimed. */
 int promc_info_set(promc_info *i, const char *const *values);
 /* Sets the current state by index or by name. */
 int promc_enum_set(promc_enum *e, size_t state);
 int promc_enum_set_name(promc_enum *e, const char *state);
+
+/* ---- Series lifecycle: stale handles, TTL, cardinality limit ------------------------------ */
+/* Stale handles. A handle of a removed child is stale for good: every update through it
+ * returns PROMC_ENOTFOUND and changes nothing, reads give 0, even after its memory went to a
+ * new child of the same family (handles carry a 16-bit generation, so a handle goes stale for
+ * good unless its slot is reused exactly 65536 times while it is kept; on platforms other than
+ * x86-64/arm64 slots are never reused instead). A stale handle is never a use-after-free as long
+ * as its registry lives. An update racing with the remove lands in the old child or is
+ * refused; it never reaches another series. Asking labels() again gives a new child, from 0.
+ * Removed children, their shard words and old index tables are reused once every update,
+ * lookup and scrape that could still see them has ended (grace periods, never waited for:
+ * the reuse happens at a later create, remove or scrape), so memory stays flat under churn. */
+
+/* Series TTL: a child not updated for `seconds` is dropped from the exposition and reclaimed,
+ * and counted in promc_series_expired_total{family="<name>"}. Updates never read a clock: an
+ * update marks its child, and each scrape of the registry (the sweep) clears the marks of the
+ * children it finds marked and notes the time; a child found unmarked by a sweep at least
+ * `seconds` after the sweep that last found it marked (or after its creation) expires. So a
+ * child expires no sooner than `seconds` after its last update and at the first scrape after
+ * `seconds` + one scrape interval at the latest. Without scrapes nothing expires. Labelled
+ * metrics only; 0 turns it off. 0, PROMC_EINVAL or PROMC_ESTATE (unlabelled). Thread-safe. */
+int promc_set_ttl(void *metric, double seconds);
+
+/* Cardinality limit: at most max_series children (0: no limit). A labels() call for a new
+ * label set while the family has max_series children:
+ *  - PROMC_LIMIT_OVERFLOW: returns the overflow child, whose every label value is
+ *    PROMC_OVERFLOW_VALUE (one extra series beyond the limit, shared by all refused sets);
+ *  - PROMC_LIMIT_FAIL: returns NULL, last error PROMC_ESTATE ("cardinality limit reached").
+ * Either way promc_series_overflow_total{family="<name>"} counts the call. Removing or expiring
+ * children makes room again. Existing children are kept when the limit is lowered. */
+enum { PROMC_LIMIT_OVERFLOW = 0, PROMC_LIMIT_FAIL = 1 };
+#define PROMC_OVERFLOW_VALUE "__overflow__"
+int promc_set_limit(void *metric, size_t max_series, int mode);
+
+/* The counters of what was dropped are exported by promc_render with the registry's families,
+ * in both formats, as counters with one label, family (the OpenMetrics family name):
+ *   promc_series_expired_total   children a TTL expired (families with a TTL)
+ *   promc_series_overflow_total  labels() calls refused or redirected by a limit (families
+ *                                with a limit)
+ * Each family of the pair appears once some family of the registry has a TTL / a limit; a
+ * registered metric of the same name takes precedence. */
+
+/* Fork: the child process may update and scrape. Arenas of threads that vanished in the fork
+ * mid-update are quarantined and their half-done histogram updates repaired by the next scrape
+ * (one observation may then show in the buckets but not the sum). A fork while another thread
+ * holds a family or registry lock (creating, removing, registering) leaves that lock held in
+ * the child: fork from a quiet moment, or exec. */
 
 /* ---- Buckets ----------------------------------------------------------------------------- */
 

@@ -73,11 +73,28 @@ static promc_exemplars *exemplars_of(promc_child *c) {
 }
 
 int promc__exemplar_set(promc_child *c, size_t slot, double value, const char *const *labels) {
+    if (!c)
+        return promc__seterr(PROMC_ENOTFOUND, "exemplar: NULL or stale handle");
     char *rendered = render_labels(c->family, labels);
     if (!rendered)
         return promc_last_error();
+    /* The section keeps a removed child's exemplars from being freed under this call. c was
+     * decoded from its handle by the caller: a child removed since is refused here; one whose
+     * slot was also reused in that window would take the exemplar (never memory-unsafe). */
+    promc_arena *a = promc__arena();
+    if (!a) {
+        free(rendered);
+        return promc__seterr(PROMC_ENOMEM, "out of memory");
+    }
+    uint64_t sec = promc__enter(a);
+    if (!(atomic_load_explicit(&c->life, memory_order_acquire) & 1u)) {
+        promc__leave(a, sec);
+        free(rendered);
+        return promc__seterr(PROMC_ENOTFOUND, "exemplar: stale handle, series removed");
+    }
     promc_exemplars *ex = exemplars_of(c);
     if (!ex) {
+        promc__leave(a, sec);
         free(rendered);
         return promc__seterr(PROMC_ENOMEM, "out of memory");
     }
@@ -89,5 +106,6 @@ int promc__exemplar_set(promc_child *c, size_t slot, double value, const char *c
     ex->slots[slot].value = value;
     ex->slots[slot].timestamp = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
     pthread_mutex_unlock(&ex->lock);
+    promc__leave(a, sec);
     return 0;
 }

@@ -38,17 +38,74 @@ typedef _Atomic uint64_t promc_word;
 
 /* One thread's copy of the word space. An exiting thread's arena is kept, with its values, and
  * handed to the next thread that starts updating: values are never merged or lost, and the
- * number of arenas is the peak number of updating threads. */
+ * number of arenas is the peak number of updating threads.
+ *
+ * section is the thread's grace-period counter (reclaim.c): odd while the thread is inside an
+ * update, a labels() lookup or a scrape's walk of a family, even otherwise. Only the owner
+ * writes it, with plain stores, on a cache line of its own. */
 typedef struct promc_arena {
+    _Alignas(64) _Atomic uint64_t section;
+    char pad_[64 - sizeof(uint64_t)];
     _Atomic(promc_word *) blocks[PROMC_MAX_BLOCKS];
     struct promc_arena *next; /* all arenas, live or free */
     bool in_use;
+    bool quarantined; /* its thread vanished in a fork mid-update: never handed out again */
     struct promc_arena *next_free;
 } promc_arena;
 
 extern _Thread_local promc_arena *promc__tls_arena __attribute__((tls_model("initial-exec")));
 promc_arena *promc__arena_attach(void);
 promc_word *promc__block_alloc(promc_arena *a, uint32_t block);
+/* This thread's arena, attaching one on first use (NULL if out of memory). */
+static inline promc_arena *promc__arena(void) {
+    promc_arena *a = promc__tls_arena;
+    if (__builtin_expect(a == NULL, 0))
+        a = promc__arena_attach();
+    return a;
+}
+
+/* ---- reclaim.c: grace periods for lock-free readers and writers -------------------------- */
+/* Every path that reaches a child without the family lock (updates through a handle, the
+ * labels() fast path, a scrape's walk) runs inside a section: promc__enter() makes the arena's
+ * counter odd, promc__leave() even again. A remover first unpublishes what it frees (index slot,
+ * list link, the child's live bit), then promc__grace_start() issues an asymmetric barrier
+ * (membarrier) and notes the arenas that are odd; the memory is reused only once
+ * promc__grace_done() sees each of them moved on. Writers therefore need no fence of their own:
+ * a compiler barrier, and a real seq_cst fence only where membarrier is unavailable or under
+ * TSan (which cannot see membarrier). Sections nest (a signal handler updating inside one). */
+extern bool promc__strong_fences;
+
+static inline uint64_t promc__enter(promc_arena *a) {
+    uint64_t s = atomic_load_explicit(&a->section, memory_order_relaxed);
+    if (__builtin_expect(!(s & 1), 1))
+        atomic_store_explicit(&a->section, s + 1, memory_order_relaxed);
+#if defined(__SANITIZE_THREAD__)
+    atomic_thread_fence(memory_order_seq_cst);
+#else
+    if (__builtin_expect(promc__strong_fences, 0))
+        atomic_thread_fence(memory_order_seq_cst);
+    else
+        atomic_signal_fence(memory_order_seq_cst);
+#endif
+    return s;
+}
+static inline void promc__leave(promc_arena *a, uint64_t s) {
+    if (__builtin_expect(!(s & 1), 1))
+        atomic_store_explicit(&a->section, s + 2, memory_order_release);
+}
+
+typedef struct promc_grace {
+    struct {
+        promc_arena *arena;
+        uint64_t section;
+    } *odd;
+    size_t nodd, cap;
+} promc_grace;
+/* Starts a grace period for everything unpublished so far (barrier + snapshot). 0 or ENOMEM. */
+int promc__grace_start(promc_grace *g);
+/* Has every section that was running at promc__grace_start() ended? Never waits. */
+bool promc__grace_done(const promc_grace *g);
+void promc__grace_free(promc_grace *g);
 
 /* Reserves n contiguous words (n <= PROMC_BLOCK_WORDS); returns the first index or UINT32_MAX. */
 uint32_t promc__words_alloc(uint32_t n);
@@ -59,8 +116,8 @@ void promc__words_free(uint32_t idx, uint32_t n);
 /* This thread's copy of word idx, allocating its block on first touch (NULL if out of memory).
  * Only the calling thread ever writes through the result. */
 static inline promc_word *promc__word_local(uint32_t idx) {
-    promc_arena *a = promc__tls_arena;
-    if (__builtin_expect(a == NULL, 0) && !(a = promc__arena_attach()))
+    promc_arena *a = promc__arena();
+    if (__builtin_expect(a == NULL, 0))
         return NULL;
     promc_word *b = atomic_load_explicit(&a->blocks[idx / PROMC_BLOCK_WORDS], memory_order_relaxed);
     if (__builtin_expect(b == NULL, 0) && !(b = promc__block_alloc(a, idx / PROMC_BLOCK_WORDS)))
@@ -74,8 +131,10 @@ static inline void promc__word_add_u64(promc_word *w, uint64_t v) {
                           memory_order_relaxed);
 }
 /* Calls fn for every arena's copy of the words starting at idx (live threads' and those that
- * exited threads left behind), without locking. Arenas that never touched the block are skipped. */
-typedef void (*promc_words_fn)(const promc_word *words, void *arg);
+ * exited threads left behind), without locking. Arenas that never touched the block are skipped.
+ * orphan: the arena's thread vanished in a fork mid-update, so nobody will finish what it
+ * started (a histogram sequence left odd): the reader may repair it. */
+typedef void (*promc_words_fn)(promc_word *words, bool orphan, void *arg);
 void promc__words_foreach(uint32_t idx, promc_words_fn fn, void *arg);
 
 /* Words as doubles: bit casts, so doubles can live in atomic 64-bit words. */
@@ -117,29 +176,110 @@ typedef struct promc_family promc_family;
 typedef struct promc_child promc_child;
 typedef struct summary_state summary_state; /* summary.c */
 
+/* A child lives in a slot of its family's slabs (family.c): type-stable memory that is reused
+ * for a later child of the same family but never returned to malloc before the family is
+ * freed, so every handle ever returned points at a readable child header. The label values
+ * follow the header in the same slot. */
 struct promc_child {
     promc_family *family;
     _Atomic(promc_child *) next; /* insertion order; a removed child keeps its next */
     uint64_t hash;               /* of the label values */
-    char *values;                /* label values, NUL-separated; NULL when unlabelled */
     double created;              /* unix seconds */
     uint32_t words;              /* first shard word (counter, histogram); UINT32_MAX if none */
-    _Atomic bool removed;
-    bool is_parent; /* the label-less handle of a labelled family: not updatable */
+    /* gen << 1 | live. A handle carries the gen it was made with (promc__handle); removal
+     * clears live and bumps gen in one store, so every earlier handle misses from then on,
+     * and the slot's next child keeps the new gen. */
+    _Atomic uint32_t life;
     union {
         _Atomic uint64_t gauge_bits; /* gauge value as double bits; info; enum state */
         summary_state *summary;
     } u;
     _Atomic(promc_exemplars *) exemplars; /* lazily created */
-    promc_child *next_dead;               /* graveyard link once removed */
+    promc_child *next_dead;               /* limbo list, then the slot free list */
+    uint32_t seen;           /* TTL: centiseconds of the TTL clock at the last sweep that saw it */
+    _Atomic uint8_t touched; /* set by updates, cleared by TTL sweeps */
+    bool is_parent;          /* the label-less handle of a labelled family: not updatable */
+    uint16_t slot_units;     /* slot size in 8-byte units, for the free lists */
 };
+
+static inline const char *promc__child_vals(const promc_child *c) {
+    return (const char *)(c + 1);
+}
+
+/* Handles. A labelled child's handle is its address with its gen in the top 16 bits (x86-64
+ * and arm64 user space keep addresses below 2^47, checked when a slab is allocated); parents,
+ * unlabelled children and platforms without spare bits use gen 0 and are never reused. */
+#if UINTPTR_MAX > 0xffffffffu && (defined(__x86_64__) || defined(__aarch64__))
+#define PROMC_TAGGED_HANDLES 1
+#define PROMC_PTR_MASK       ((uintptr_t)0x0000ffffffffffffull)
+#else
+#define PROMC_TAGGED_HANDLES 0
+#define PROMC_PTR_MASK       (~(uintptr_t)0)
+#endif
+#define PROMC_GEN_MASK 0xffffu
+
+static inline promc_child *promc__hchild(const void *h) {
+    return (promc_child *)((uintptr_t)h & PROMC_PTR_MASK);
+}
+/* The life value a live child reached through handle h has. */
+static inline uint32_t promc__hlife(const void *h) {
+#if PROMC_TAGGED_HANDLES
+    return (uint32_t)((uintptr_t)h >> 47) | 1u;
+#else
+    (void)h;
+    return 1u;
+#endif
+}
+/* Is h a handle of the child now in its slot (one load, one compare)? Call inside a section. */
+static inline bool promc__hlive(const promc_child *c, const void *h) {
+    return atomic_load_explicit(&c->life, memory_order_acquire) == promc__hlife(h);
+}
+static inline void *promc__handle(promc_child *c, uint32_t life) {
+#if PROMC_TAGGED_HANDLES
+    return (void *)((uintptr_t)c | ((uintptr_t)(life >> 1) << 48));
+#else
+    (void)life;
+    return c;
+#endif
+}
+/* Decodes a handle without a section: the child if h is current, else NULL (last error set
+ * for a stale one). For calls off the hot path (remove, set_unit, snapshots). */
+promc_child *promc__handle_child(const void *h);
+/* Marks c updated, for TTL sweeps: a shared load, and a store only after a sweep cleared it. */
+static inline void promc__touch(promc_child *c) {
+    if (__builtin_expect(!atomic_load_explicit(&c->touched, memory_order_relaxed), 0))
+        atomic_store_explicit(&c->touched, 1, memory_order_relaxed);
+}
 
 typedef struct child_index {
     size_t mask;                      /* capacity - 1 */
-    struct child_index *retired_next; /* older tables, freed with the family */
+    struct child_index *retired_next; /* limbo link once replaced */
     size_t used;                      /* non-empty slots (children and tombstones); f->lock */
     _Atomic(promc_child *) slot[];    /* NULL = empty, PROMC_TOMBSTONE = removed */
 } child_index;
+
+/* Children slots of one size, and the slabs that hold them. */
+typedef struct slot_class {
+    struct slot_class *next;
+    uint16_t units;      /* slot size in 8-byte units */
+    bool tagged;         /* every slab so far is below 2^47: its slots may be reused */
+    promc_child *free;   /* reclaimed slots (via next_dead) */
+    char *cur;           /* current slab's next unused slot */
+    size_t cur_left;     /* unused slots left in it */
+    size_t nslots;       /* slots allocated in all */
+    struct slab *slabs;
+} slot_class;
+
+/* Removed children and replaced index tables on their way back to the free lists. */
+typedef struct promc_limbo {
+    promc_child *fresh;             /* unpublished since the last grace start */
+    child_index *fresh_tables;
+    size_t nfresh;
+    promc_child *waiting;           /* unpublished before `grace` started */
+    child_index *waiting_tables;
+    promc_grace grace;
+    bool grace_running;
+} promc_limbo;
 
 struct promc_family {
     promc_registry *registry;
@@ -167,13 +307,22 @@ struct promc_family {
     promc_child *self;    /* the handle returned at registration */
     pthread_mutex_t lock; /* serialises child creation and removal; never on the update path */
     _Atomic(child_index *) index;
-    child_index *retired;         /* replaced tables, still readable by lookups in flight */
     _Atomic(promc_child *) first; /* children in insertion order */
     promc_child *last;
-    promc_child *graveyard; /* removed children, freed with the family (via next_dead) */
     size_t nchildren;
     bool unregistered;
+    /* lifecycle (f->lock) */
+    slot_class *classes;
+    promc_limbo limbo;
+    double ttl;           /* seconds; 0: none */
+    size_t limit;         /* max children; 0: none */
+    int limit_mode;       /* PROMC_LIMIT_OVERFLOW or PROMC_LIMIT_FAIL */
+    promc_child *overflow; /* the overflow child once made */
+    _Atomic uint64_t expired_total, overflow_total; /* exported as promc_series_*_total */
+    _Atomic unsigned lifecycle_flags;               /* PROMC_HAS_*: ever set, for render.c */
 };
+#define PROMC_HAS_TTL   1u
+#define PROMC_HAS_LIMIT 2u
 
 #define PROMC_TOMBSTONE ((promc_child *)(uintptr_t)1)
 
@@ -182,15 +331,49 @@ uint32_t promc__family_words(const promc_family *f);
 /* Creates the family's children machinery and its handle child. */
 int promc__family_init(promc_family *f);
 void promc__family_free(promc_family *f);
-/* Lookup-or-create of the child for these values. */
-promc_child *promc__child_get(promc_family *f, const char *const *values);
-/* Walks non-removed children in insertion order. */
+/* Compares stored NUL-separated values with n values, never reading past either. */
+bool promc__values_equal(const char *stored, const char *const *values, size_t n);
+/* Lookup-or-create of the child for these values; returns a handle (only to be cast). */
+void *promc__child_get(promc_family *f, const char *const *values);
+/* info_set: makes the family's one child the one with these values, in a single step for
+ * scrapes (the new child takes the old one's place in the list). */
+int promc__child_replace(promc_family *f, const char *const *values);
+/* Scrape side, off the update path: TTL sweep and opportunistic reclaim; never blocks (skips
+ * the work when the family lock is busy). */
+void promc__family_maintain(promc_family *f);
+/* Walks live children in insertion order. Call inside a section (or under f->lock). */
 #define PROMC_FOREACH_CHILD(f, c)                                                                  \
     for (promc_child *c = atomic_load_explicit(&(f)->first, memory_order_acquire); c;              \
          c = atomic_load_explicit(&c->next, memory_order_acquire))                                 \
-        if (!atomic_load_explicit(&c->removed, memory_order_acquire))
+        if (atomic_load_explicit(&c->life, memory_order_acquire) & 1u)
 
-/* labels()/labelsv() of every type: checks the handle's type, then promc__child_get. */
+/* TTL clock (seconds, monotonic): tests may set it, before any TTL is set. */
+extern double (*promc__ttl_clock)(void);
+
+/* ---- lifecycle.c: slots, limbo, TTL, limits (all under f->lock) ------------------------- */
+/* A slot for a child with vsize bytes of values: reused or fresh; its header zeroed when
+ * fresh, its life the dead value with the slot's current gen when reused. NULL: ENOMEM. */
+promc_child *promc__slot_alloc(promc_family *f, size_t vsize);
+/* Gives back a slot that was never published. */
+void promc__slot_unused(promc_family *f, promc_child *c);
+/* Hands an unpublished child or index table to the family's limbo. */
+void promc__limbo_child(promc_family *f, promc_child *c);
+void promc__limbo_table(promc_family *f, child_index *ix);
+/* Reclaims what a finished grace period protected and starts the next one when enough is
+ * waiting (any amount with force). Never waits. */
+void promc__limbo_poll(promc_family *f, bool force);
+/* Frees what a child owns besides its slot (words, summary state, exemplars). */
+void promc__child_release(promc_family *f, promc_child *c);
+/* Frees limbo and slabs, for promc__family_free. */
+void promc__lifecycle_free(promc_family *f);
+/* family.c: unpublishes c (index, list, live bit) into limbo. */
+void promc__child_unpublish(promc_family *f, promc_child *c);
+void promc__index_free(child_index *ix);
+/* The TTL clock in centiseconds, wrapping (differences are taken modulo 2^32). */
+uint32_t promc__ttl_now_cs(void);
+
+/* labels()/labelsv() of every type: checks the handle's type, then promc__child_get. The result
+ * is a handle: cast it, never dereference it. */
 promc_child *promc__labels(promc_child *h, promc_type type, const char *const *values);
 promc_child *promc__labels_va(promc_child *h, promc_type type, va_list ap);
 /* exemplar.c: records an exemplar in slot (0 for counters, the bucket for histograms). */

@@ -383,7 +383,10 @@ promc_child *promc__register(promc_registry *reg, const promc_spec *spec) {
 int promc_set_unit(void *metric, const char *unit) {
     if (!metric || !unit || !*unit)
         return promc__seterr(PROMC_EINVAL, "promc_set_unit: no metric or unit");
-    promc_family *f = ((promc_child *)metric)->family;
+    promc_child *handle = promc__handle_child(metric);
+    if (!handle)
+        return promc__seterr(PROMC_ENOTFOUND, "promc_set_unit: stale handle");
+    promc_family *f = handle->family;
     for (const char *p = unit; *p; p++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
               *p == '_' || *p == ':'))

@@ -9,6 +9,12 @@
  * forbids a few values 0.0.4 carries (a negative or NaN histogram/summary _sum, negative
  * quantiles, any _sum beside negative buckets): those samples are left out of it alone.
  *
+ * Children are walked without the family lock, inside the scraping thread's section (see
+ * promc_internal.h), so none of them is reclaimed under the walk; before the walk, each family
+ * gets its TTL sweep and limbo poll (lifecycle.c), which drop expired children. After the
+ * registered families come promc's own counters of dropped series (promc_series_expired_total,
+ * promc_series_overflow_total, one series per family with a TTL / a limit).
+ *
  * The renderer allocates nothing per series: each series' escaped label set is written once
  * into the output and copied from there for its other lines (a histogram has nbuckets + 3),
  * and numbers are formatted straight into the buffer (fmt.c).
@@ -403,13 +409,66 @@ static void render_family(promc_buf *out, promc_format fmt, promc_family *f) {
     const char *values[PROMC_MAX_LABELS];
     uint64_t counts[PROMC_MAX_BUCKETS + 1];
     double quantiles[PROMC_MAX_QUANTILES];
+    promc__family_maintain(f);
     promc__render_family_header(out, fmt, f);
+    promc_arena *a = promc__arena();
+    if (!a) {
+        out->failed = true;
+        return;
+    }
+    uint64_t sec = promc__enter(a);
     PROMC_FOREACH_CHILD(f, c) {
         if (c->is_parent)
             continue;
         promc_series_view s;
         read_child(f, c, &s, values, counts, quantiles);
         promc__render_series(out, fmt, f, &s);
+    }
+    promc__leave(a, sec);
+}
+
+/* promc_series_expired_total / promc_series_overflow_total: one counter family each, present
+ * once some family has had a TTL / a limit, unless a registered family has the name. */
+static void render_drop_counters(promc_buf *out, promc_format fmt, promc_family **fams, size_t n) {
+    static const struct {
+        const char *name, *help;
+        unsigned flag;
+    } kinds[] = {
+        {"promc_series_expired", "Series promc dropped because their TTL expired.",
+         PROMC_HAS_TTL},
+        {"promc_series_overflow",
+         "labels() calls for new series refused or sent to the overflow series by a "
+         "cardinality limit.",
+         PROMC_HAS_LIMIT},
+    };
+    static const char *const label_names[] = {"family", NULL};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        bool any = false, taken = false;
+        for (size_t i = 0; i < n; i++) {
+            any |= (atomic_load_explicit(&fams[i]->lifecycle_flags, memory_order_relaxed) &
+                    kinds[k].flag) != 0;
+            taken |= strcmp(fams[i]->name, kinds[k].name) == 0;
+        }
+        if (!any || taken)
+            continue;
+        promc_family view = {.name = (char *)kinds[k].name,
+                             .help = (char *)kinds[k].help,
+                             .type = PROMC_COUNTER,
+                             .nlabels = 1,
+                             .label_names = (char **)label_names};
+        promc__render_family_header(out, fmt, &view);
+        for (size_t i = 0; i < n; i++) {
+            if (!(atomic_load_explicit(&fams[i]->lifecycle_flags, memory_order_relaxed) &
+                  kinds[k].flag))
+                continue;
+            const char *value[1] = {fams[i]->name};
+            _Atomic uint64_t *total = kinds[k].flag == PROMC_HAS_TTL ? &fams[i]->expired_total
+                                                                     : &fams[i]->overflow_total;
+            promc_series_view s = {
+                .label_values = value,
+                .value = (double)atomic_load_explicit(total, memory_order_relaxed)};
+            promc__render_series(out, fmt, &view, &s);
+        }
     }
 }
 
@@ -437,6 +496,7 @@ int promc__render_registry(promc_registry *reg, promc_format fmt, promc_buf *out
     qsort(fams, n, sizeof *fams, by_name);
     for (size_t i = 0; i < n && !out->failed; i++)
         render_family(out, fmt, fams[i]);
+    render_drop_counters(out, fmt, fams, n);
     free(fams);
 
     /* Collectors walk reg->collectors, which registration changes: under the lock. A failing
