@@ -64,7 +64,8 @@ promc_histogram *promc_histogram_labels(promc_histogram *h, ...) {
 typedef double promc_v2d __attribute__((vector_size(16)));
 typedef int64_t promc_v2i __attribute__((vector_size(16)));
 
-static size_t bucket_index(const double *bounds, size_t n, double v) {
+static inline __attribute__((always_inline)) size_t bucket_index(const double *bounds, size_t n,
+                                                                 double v) {
     if (n <= 64) {
         promc_v2i acc0 = {0, 0}, acc1 = {0, 0};
         const promc_v2d vv = {v, v};
@@ -117,6 +118,10 @@ static inline int observe(const void *h, double v, size_t *bucket) {
     promc_arena *a = promc__tls_arena;
     if (__builtin_expect(!c || !a || v != v, 0))
         return observe_slow(h, v, bucket);
+    /* the family of a slot never changes, so the bucket can be found before the check, and its
+     * compares overlap the loads below */
+    const promc_family *f = c->family;
+    size_t i = bucket_index(f->buckets, f->nbuckets, v);
     uint64_t sec = promc__enter(a);
     promc_word *b = NULL;
     if (__builtin_expect(promc__hlive(c, h) && c->words != UINT32_MAX, 1))
@@ -125,8 +130,6 @@ static inline int observe(const void *h, double v, size_t *bucket) {
         promc__leave(a, sec);
         return observe_slow(h, v, bucket);
     }
-    const promc_family *f = c->family;
-    size_t i = bucket_index(f->buckets, f->nbuckets, v);
     observe_words(&b[c->words % PROMC_BLOCK_WORDS], f, i, v);
     promc__touch(c);
     promc__leave(a, sec);

@@ -73,12 +73,12 @@ static inline promc_arena *promc__arena(void) {
  * promc__grace_done() sees each of them moved on. Writers therefore need no fence of their own:
  * a compiler barrier, and a real seq_cst fence only where membarrier is unavailable or under
  * TSan (which cannot see membarrier). Sections nest (a signal handler updating inside one). */
-extern bool promc__strong_fences;
+extern bool promc__strong_fences __attribute__((visibility("hidden")));
 
+/* Branch-free: a nested enter stores the odd value again, and its leave stores it back. */
 static inline uint64_t promc__enter(promc_arena *a) {
     uint64_t s = atomic_load_explicit(&a->section, memory_order_relaxed);
-    if (__builtin_expect(!(s & 1), 1))
-        atomic_store_explicit(&a->section, s + 1, memory_order_relaxed);
+    atomic_store_explicit(&a->section, s | 1u, memory_order_relaxed);
 #if defined(__SANITIZE_THREAD__)
     atomic_thread_fence(memory_order_seq_cst);
 #else
@@ -90,8 +90,7 @@ static inline uint64_t promc__enter(promc_arena *a) {
     return s;
 }
 static inline void promc__leave(promc_arena *a, uint64_t s) {
-    if (__builtin_expect(!(s & 1), 1))
-        atomic_store_explicit(&a->section, s + 2, memory_order_release);
+    atomic_store_explicit(&a->section, s + 2 - ((s & 1u) << 1), memory_order_release);
 }
 
 typedef struct promc_grace {
@@ -184,22 +183,23 @@ struct promc_child {
     promc_family *family;
     _Atomic(promc_child *) next; /* insertion order; a removed child keeps its next */
     uint64_t hash;               /* of the label values */
-    double created;              /* unix seconds */
-    uint32_t words;              /* first shard word (counter, histogram); UINT32_MAX if none */
+    /* the fields every update reads, together at the start of the slot */
+    uint32_t words; /* first shard word (counter, histogram); UINT32_MAX if none */
     /* gen << 1 | live. A handle carries the gen it was made with (promc__handle); removal
      * clears live and bumps gen in one store, so every earlier handle misses from then on,
      * and the slot's next child keeps the new gen. */
     _Atomic uint32_t life;
+    _Atomic uint8_t touched; /* set by updates, cleared by TTL sweeps */
+    bool is_parent;          /* the label-less handle of a labelled family: not updatable */
+    uint16_t slot_units;     /* slot size in 8-byte units, for the free lists */
+    uint32_t seen;  /* TTL: centiseconds of the TTL clock at the last sweep that saw it */
+    double created; /* unix seconds */
     union {
         _Atomic uint64_t gauge_bits; /* gauge value as double bits; info; enum state */
         summary_state *summary;
     } u;
     _Atomic(promc_exemplars *) exemplars; /* lazily created */
     promc_child *next_dead;               /* limbo list, then the slot free list */
-    uint32_t seen;           /* TTL: centiseconds of the TTL clock at the last sweep that saw it */
-    _Atomic uint8_t touched; /* set by updates, cleared by TTL sweeps */
-    bool is_parent;          /* the label-less handle of a labelled family: not updatable */
-    uint16_t slot_units;     /* slot size in 8-byte units, for the free lists */
 };
 
 static inline const char *promc__child_vals(const promc_child *c) {
