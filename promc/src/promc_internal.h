@@ -341,11 +341,13 @@ int promc__child_replace(promc_family *f, const char *const *values);
 /* Scrape side, off the update path: TTL sweep and opportunistic reclaim; never blocks (skips
  * the work when the family lock is busy). */
 void promc__family_maintain(promc_family *f);
-/* Walks live children in insertion order. Call inside a section (or under f->lock). */
+/* Walks the children in insertion order. Call inside a section (or under f->lock, when every
+ * child in the list is live). A lock-free walk renders what it reaches: a child unlinked while
+ * the walk stands on or before it may still be seen once (the walk then counts as before the
+ * removal), which is what makes info_set's swap show the old or the new series, never neither. */
 #define PROMC_FOREACH_CHILD(f, c)                                                                  \
     for (promc_child *c = atomic_load_explicit(&(f)->first, memory_order_acquire); c;              \
-         c = atomic_load_explicit(&c->next, memory_order_acquire))                                 \
-        if (atomic_load_explicit(&c->life, memory_order_acquire) & 1u)
+         c = atomic_load_explicit(&c->next, memory_order_acquire))
 
 /* TTL clock (seconds, monotonic): tests may set it, before any TTL is set. */
 extern double (*promc__ttl_clock)(void);
