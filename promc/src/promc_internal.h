@@ -40,7 +40,7 @@ typedef _Atomic uint64_t promc_word;
  * handed to the next thread that starts updating: values are never merged or lost, and the
  * number of arenas is the peak number of updating threads.
  *
- * section is the thread's grace-period counter (reclaim.c): odd while the thread is inside an
+ * section is the thread's grace-period counter (see below): odd while the thread is inside an
  * update, a labels() lookup or a scrape's walk of a family, even otherwise. Only the owner
  * writes it, with plain stores, on a cache line of its own. */
 typedef struct promc_arena {
@@ -74,12 +74,19 @@ static inline promc_arena *promc__arena(void) {
  * a compiler barrier, and a real seq_cst fence only where membarrier is unavailable or under
  * TSan (which cannot see membarrier). Sections nest (a signal handler updating inside one). */
 extern bool promc__strong_fences __attribute__((visibility("hidden")));
+#if defined(__SANITIZE_THREAD__)
+#define PROMC_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define PROMC_TSAN 1
+#endif
+#endif
 
 /* Branch-free: a nested enter stores the odd value again, and its leave stores it back. */
 static inline uint64_t promc__enter(promc_arena *a) {
     uint64_t s = atomic_load_explicit(&a->section, memory_order_relaxed);
     atomic_store_explicit(&a->section, s | 1u, memory_order_relaxed);
-#if defined(__SANITIZE_THREAD__)
+#if defined(PROMC_TSAN)
     atomic_thread_fence(memory_order_seq_cst);
 #else
     if (__builtin_expect(promc__strong_fences, 0))

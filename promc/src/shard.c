@@ -71,7 +71,7 @@ static void arena_detach(void *arg) {
 }
 
 static bool membarrier_register(void) {
-#if defined(__NR_membarrier) && !defined(__SANITIZE_THREAD__)
+#if defined(__NR_membarrier) && !defined(PROMC_TSAN)
     long cmds = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0);
     return cmds >= 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
            syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0) == 0;

@@ -5,7 +5,9 @@
  * histogram family, plus labels() + inc() + remove() on a counter family, each cycle with new
  * label values. labels() must never fail (it did at 3,932,160 cycles when removed children kept
  * their shard words) and RSS after the warm-up (the first tenth) may grow by 5 MB at most (it
- * grew ~250 MB per million cycles when removed children were never freed).
+ * grew ~250 MB per million cycles when removed children were never freed). Under ASan the RSS
+ * bound is not checked: its quarantine holds freed memory (replaced index tables) on purpose;
+ * LSan's leak check at exit is the point there.
  */
 #include "check.h"
 
@@ -76,7 +78,9 @@ int main(void) {
     CHECK_DBL(promc_counter_value(kept), (double)cycles - (double)failures);
     fprintf(stderr, "test_churn: %ld cycles, RSS %ld kB after warm-up, %ld kB at the end (+%ld)\n",
             cycles, rss_warm, rss_end, rss_end - rss_warm);
+#if !defined(__SANITIZE_ADDRESS__)
     CHECK(rss_end - rss_warm <= 5 * 1024);
+#endif
 
     /* the families are empty again: nothing but the kept counter is exported */
     char *out = NULL;
