@@ -64,7 +64,7 @@ static inline promc_arena *promc__arena(void) {
     return a;
 }
 
-/* ---- reclaim.c: grace periods for lock-free readers and writers -------------------------- */
+/* ---- shard.c: grace periods for lock-free readers and writers ---------------------------- */
 /* Every path that reaches a child without the family lock (updates through a handle, the
  * labels() fast path, a scrape's walk) runs inside a section: promc__enter() makes the arena's
  * counter odd, promc__leave() even again. A remover first unpublishes what it frees (index slot,

@@ -409,7 +409,6 @@ static void render_family(promc_buf *out, promc_format fmt, promc_family *f) {
     const char *values[PROMC_MAX_LABELS];
     uint64_t counts[PROMC_MAX_BUCKETS + 1];
     double quantiles[PROMC_MAX_QUANTILES];
-    promc__family_maintain(f);
     promc__render_family_header(out, fmt, f);
     promc_arena *a = promc__arena();
     if (!a) {
@@ -428,47 +427,48 @@ static void render_family(promc_buf *out, promc_format fmt, promc_family *f) {
 }
 
 /* promc_series_expired_total / promc_series_overflow_total: one counter family each, present
- * once some family has had a TTL / a limit, unless a registered family has the name. */
-static void render_drop_counters(promc_buf *out, promc_format fmt, promc_family **fams, size_t n) {
-    static const struct {
-        const char *name, *help;
-        unsigned flag;
-    } kinds[] = {
-        {"promc_series_expired", "Series promc dropped because their TTL expired.",
-         PROMC_HAS_TTL},
-        {"promc_series_overflow",
-         "labels() calls for new series refused or sent to the overflow series by a "
-         "cardinality limit.",
-         PROMC_HAS_LIMIT},
-    };
+ * once some family has had a TTL / a limit, unless a registered family has the name. Rendered
+ * in their place in the sorted order of the registry's families. */
+static const struct {
+    const char *name, *help;
+    unsigned flag;
+} drop_kinds[] = {
+    {"promc_series_expired", "Series promc dropped because their TTL expired.", PROMC_HAS_TTL},
+    {"promc_series_overflow",
+     "labels() calls for new series refused or sent to the overflow series by a cardinality "
+     "limit.",
+     PROMC_HAS_LIMIT},
+};
+#define NDROP_KINDS (sizeof drop_kinds / sizeof drop_kinds[0])
+
+static void render_drop_counter(promc_buf *out, promc_format fmt, size_t k, promc_family **fams,
+                                size_t n) {
     static const char *const label_names[] = {"family", NULL};
-    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
-        bool any = false, taken = false;
-        for (size_t i = 0; i < n; i++) {
-            any |= (atomic_load_explicit(&fams[i]->lifecycle_flags, memory_order_relaxed) &
-                    kinds[k].flag) != 0;
-            taken |= strcmp(fams[i]->name, kinds[k].name) == 0;
-        }
-        if (!any || taken)
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        any |= (atomic_load_explicit(&fams[i]->lifecycle_flags, memory_order_relaxed) &
+                drop_kinds[k].flag) != 0;
+        if (strcmp(fams[i]->name, drop_kinds[k].name) == 0)
+            return; /* a registered family of that name takes precedence */
+    }
+    if (!any)
+        return;
+    promc_family view = {.name = (char *)drop_kinds[k].name,
+                         .help = (char *)drop_kinds[k].help,
+                         .type = PROMC_COUNTER,
+                         .nlabels = 1,
+                         .label_names = (char **)label_names};
+    promc__render_family_header(out, fmt, &view);
+    for (size_t i = 0; i < n; i++) {
+        if (!(atomic_load_explicit(&fams[i]->lifecycle_flags, memory_order_relaxed) &
+              drop_kinds[k].flag))
             continue;
-        promc_family view = {.name = (char *)kinds[k].name,
-                             .help = (char *)kinds[k].help,
-                             .type = PROMC_COUNTER,
-                             .nlabels = 1,
-                             .label_names = (char **)label_names};
-        promc__render_family_header(out, fmt, &view);
-        for (size_t i = 0; i < n; i++) {
-            if (!(atomic_load_explicit(&fams[i]->lifecycle_flags, memory_order_relaxed) &
-                  kinds[k].flag))
-                continue;
-            const char *value[1] = {fams[i]->name};
-            _Atomic uint64_t *total = kinds[k].flag == PROMC_HAS_TTL ? &fams[i]->expired_total
-                                                                     : &fams[i]->overflow_total;
-            promc_series_view s = {
-                .label_values = value,
-                .value = (double)atomic_load_explicit(total, memory_order_relaxed)};
-            promc__render_series(out, fmt, &view, &s);
-        }
+        const char *value[1] = {fams[i]->name};
+        _Atomic uint64_t *total = drop_kinds[k].flag == PROMC_HAS_TTL ? &fams[i]->expired_total
+                                                                      : &fams[i]->overflow_total;
+        promc_series_view s = {.label_values = value,
+                               .value = (double)atomic_load_explicit(total, memory_order_relaxed)};
+        promc__render_series(out, fmt, &view, &s);
     }
 }
 
@@ -494,9 +494,17 @@ int promc__render_registry(promc_registry *reg, promc_format fmt, promc_buf *out
     if (!fams)
         return promc__seterr(PROMC_ENOMEM, "out of memory rendering metrics");
     qsort(fams, n, sizeof *fams, by_name);
-    for (size_t i = 0; i < n && !out->failed; i++)
+    /* TTL sweeps first, so the drop counters, wherever they sort, count this scrape's */
+    for (size_t i = 0; i < n; i++)
+        promc__family_maintain(fams[i]);
+    size_t k = 0;
+    for (size_t i = 0; i < n && !out->failed; i++) {
+        for (; k < NDROP_KINDS && strcmp(drop_kinds[k].name, fams[i]->name) < 0; k++)
+            render_drop_counter(out, fmt, k, fams, n);
         render_family(out, fmt, fams[i]);
-    render_drop_counters(out, fmt, fams, n);
+    }
+    for (; k < NDROP_KINDS; k++)
+        render_drop_counter(out, fmt, k, fams, n);
     free(fams);
 
     /* Collectors walk reg->collectors, which registration changes: under the lock. A failing
