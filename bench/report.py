@@ -15,7 +15,7 @@ OPS = [("counter_inc", "counter inc"), ("gauge_set", "gauge set"),
        ("summary_observe", "summary observe (3 quantiles)"),
        ("labels_lookup", "labels() lookup, 2 labels"),
        ("labelsv_lookup", "labelsv() lookup, 2 labels"),
-       ("labels_churn", "labels()+remove() cycle, 2 labels")]
+       ("labels_churn", "labels()+remove(), 2 labels")]
 SIZES = [10000, 100000, 1000000]
 IMPLS = ["promc", "client_golang", "client_python"]
 
