@@ -211,7 +211,8 @@ int promc_set_ttl(void *metric, double seconds);
  *    PROMC_OVERFLOW_VALUE (one extra series beyond the limit, shared by all refused sets);
  *  - PROMC_LIMIT_FAIL: returns NULL, last error PROMC_ESTATE ("cardinality limit reached").
  * Either way promc_series_overflow_total{family="<name>"} counts the call. Removing or expiring
- * children makes room again. Existing children are kept when the limit is lowered. */
+ * children makes room again. Existing children are kept when the limit is lowered. Labelled
+ * metrics only; 0, PROMC_EINVAL (unknown mode) or PROMC_ESTATE (unlabelled). Thread-safe. */
 enum { PROMC_LIMIT_OVERFLOW = 0, PROMC_LIMIT_FAIL = 1 };
 #define PROMC_OVERFLOW_VALUE "__overflow__"
 int promc_set_limit(void *metric, size_t max_series, int mode);

@@ -36,17 +36,29 @@ static uint64_t hash_values(const char *const *values, size_t n) {
     return h ^ (h >> 29);
 }
 
-/* Walks the stored values by their own lengths: strcmp stops at the first difference or the
- * first NUL of either side, so a stored value shorter than the one looked up is never read
- * past (a memcmp of the looked-up length could, on a hash collision). */
-bool promc__values_equal(const char *stored, const char *const *values, size_t n) {
+/* Walks the stored values byte by byte, stopping at the first difference or at a stored NUL
+ * (which the other side must match), so a stored value shorter than the one looked up is never
+ * read past (a memcmp of the looked-up length could, on a hash collision). One pass, no calls:
+ * the values are short. */
+static inline bool values_eq(const char *stored, const char *const *values, size_t n) {
     const char *p = stored;
     for (size_t i = 0; i < n; i++) {
-        if (strcmp(p, values[i]) != 0)
+        const char *v = values[i];
+        while (*p == *v) {
+            if (*p == '\0')
+                break;
+            p++;
+            v++;
+        }
+        if (*p != *v)
             return false;
-        p += strlen(p) + 1;
+        p++; /* past the NUL both have */
     }
     return true;
+}
+
+bool promc__values_equal(const char *stored, const char *const *values, size_t n) {
+    return values_eq(stored, values, n);
 }
 
 static promc_child *index_find(child_index *ix, uint64_t hash, const char *const *values,
@@ -56,7 +68,7 @@ static promc_child *index_find(child_index *ix, uint64_t hash, const char *const
         if (!c)
             return NULL;
         if (c != PROMC_TOMBSTONE && c->hash == hash &&
-            promc__values_equal(promc__child_vals(c), values, n))
+            values_eq(promc__child_vals(c), values, n))
             return c;
     }
 }

@@ -214,6 +214,7 @@ void promc__words_foreach(uint32_t idx, promc_words_fn fn, void *arg) {
 /* ---- Grace periods ----------------------------------------------------------------------- */
 
 int promc__grace_start(promc_grace *g) {
+    pthread_once(&exit_key_once, make_exit_key); /* use_membarrier is settled */
     /* Everything the caller unpublished is visible to every thread once the barrier returns:
      * a section that began before it is odd in the snapshot below, one that begins after it
      * cannot find what was unpublished. */
