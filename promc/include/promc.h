@@ -177,7 +177,7 @@ int promc_summary_snapshot(promc_summary *s, double *values, size_t n, double *s
                            uint64_t *count);
 
 /* Replaces the info metric's label values. A scrape sees the old or the new series, never both
- * nor neither; the old child is reclaimed. */
+ * nor neither; the old child is reclaimed. Thread-safe; takes the family lock. */
 int promc_info_set(promc_info *i, const char *const *values);
 /* Sets the current state by index or by name. */
 int promc_enum_set(promc_enum *e, size_t state);

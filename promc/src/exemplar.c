@@ -3,7 +3,9 @@
  * Exemplars are rare next to plain updates, so they live off the hot path: created on first
  * use and guarded by a small per-child mutex that only exemplar updates and scrapes take.
  * Their label set is validated (names, UTF-8, at most 128 characters in all, as OpenMetrics
- * requires) and stored already escaped, ready to render.
+ * requires) and stored already escaped, ready to render. An exemplar update runs inside the
+ * thread's section and refuses a removed child, whose exemplars are freed only after the grace
+ * period (lifecycle.c).
  */
 #include "promc_internal.h"
 

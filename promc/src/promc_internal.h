@@ -9,6 +9,11 @@
  * so an update is a relaxed load and store on memory no other thread writes. A scrape sums the
  * words over all threads. Gauges are a single atomic double in the child (set must be
  * last-writer-wins); summaries keep a CKMS sliding window (summary.c).
+ *
+ * Series come and go (lifecycle.c): children live in per-family slabs of type-stable slots,
+ * handles carry a generation, and removed children, their words and replaced index tables are
+ * reused after a grace period over every thread's section (shard.c), so memory stays flat under
+ * churn and a stale handle is a no-op, never a use-after-free.
  */
 #ifndef PROMC_INTERNAL_H
 #define PROMC_INTERNAL_H

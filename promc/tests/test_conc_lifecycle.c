@@ -161,6 +161,18 @@ int main(void) {
         pthread_join(t[i], NULL);
     CHECK(atomic_load(&scrapes) > 0);
     CHECK_INT(atomic_load(&bad_info_scrapes), 0);
+    /* removed children were reclaimed and their slots reused while the threads ran: each
+     * family holds a few hundred slots at most, not one per child ever made */
+    promc_child *fams[] = {promc__hchild(ctr), promc__hchild(hist), promc__hchild(gau),
+                           promc__hchild(sum), promc__hchild(ttl_ctr)};
+    for (size_t i = 0; i < sizeof fams / sizeof fams[0]; i++) {
+        size_t slots = 0;
+        for (slot_class *k = fams[i]->family->classes; k; k = k->next)
+            slots += k->nslots;
+        if (slots > 2048 || getenv("PROMC_TEST_VERBOSE"))
+            fprintf(stderr, "%s: %zu slots\n", fams[i]->family->name, slots);
+        CHECK(slots <= 2048);
+    }
 
     /* the doomed series expire or are removed; the survivors carry their exact totals */
     atomic_fetch_add(&clock_cs, 1000);
