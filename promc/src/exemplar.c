@@ -81,15 +81,17 @@ int promc__exemplar_set(promc_child *c, size_t slot, double value, const char *c
     if (!rendered)
         return promc_last_error();
     /* The section keeps a removed child's exemplars from being freed under this call. c was
-     * decoded from its handle by the caller: a child removed since is refused here; one whose
-     * slot was also reused in that window would take the exemplar (never memory-unsafe). */
+     * decoded from its handle by the caller (promc__handle_child, which noted its life on this
+     * thread): a child removed since, even one whose slot holds a new child by now, is refused
+     * here. */
     promc_arena *a = promc__arena();
     if (!a) {
         free(rendered);
         return promc__seterr(PROMC_ENOMEM, "out of memory");
     }
     uint64_t sec = promc__enter(a);
-    if (!(atomic_load_explicit(&c->life, memory_order_acquire) & 1u)) {
+    uint32_t life = atomic_load_explicit(&c->life, memory_order_acquire);
+    if (!(life & 1u) || (promc__tls_decoded == c && life != promc__tls_decoded_life)) {
         promc__leave(a, sec);
         free(rendered);
         return promc__seterr(PROMC_ENOTFOUND, "exemplar: stale handle, series removed");

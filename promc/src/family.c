@@ -395,6 +395,9 @@ void *promc__child_get(promc_family *f, const char *const *values) {
     return h;
 }
 
+_Thread_local const promc_child *promc__tls_decoded;
+_Thread_local uint32_t promc__tls_decoded_life;
+
 promc_child *promc__handle_child(const void *h) {
     promc_child *c = promc__hchild(h);
     if (!c)
@@ -403,6 +406,8 @@ promc_child *promc__handle_child(const void *h) {
         promc__seterr(PROMC_ENOTFOUND, "stale handle: its series was removed");
         return NULL;
     }
+    promc__tls_decoded = c;
+    promc__tls_decoded_life = promc__hlife(h);
     return c;
 }
 

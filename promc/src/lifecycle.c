@@ -89,7 +89,10 @@ promc_child *promc__slot_alloc(promc_family *f, size_t vsize) {
         /* handles keep their gen in bits 48..63 and decode bit 47 as part of it */
         if ((uintptr_t)sl + bytes > ((uintptr_t)1 << 47)) {
             free(sl);
-            promc__seterr(PROMC_ENOMEM, "%s: memory above 2^47 cannot hold children", f->name);
+            promc__seterr(PROMC_ENOMEM,
+                          "%s: memory above 2^47 cannot hold children (build with "
+                          "-DPROMC_TAGGED_HANDLES=0)",
+                          f->name);
             return NULL;
         }
 #endif

@@ -221,12 +221,17 @@ static inline const char *promc__child_vals(const promc_child *c) {
 /* Handles. A labelled child's handle is its address with its gen in the top 16 bits (x86-64
  * and arm64 user space keep addresses below 2^47, checked when a slab is allocated); parents,
  * unlabelled children and platforms without spare bits use gen 0 and are never reused. */
+#ifndef PROMC_TAGGED_HANDLES /* -DPROMC_TAGGED_HANDLES=0 where malloc tags pointers (MTE) */
 #if UINTPTR_MAX > 0xffffffffu && (defined(__x86_64__) || defined(__aarch64__))
 #define PROMC_TAGGED_HANDLES 1
-#define PROMC_PTR_MASK       ((uintptr_t)0x0000ffffffffffffull)
 #else
 #define PROMC_TAGGED_HANDLES 0
-#define PROMC_PTR_MASK       (~(uintptr_t)0)
+#endif
+#endif
+#if PROMC_TAGGED_HANDLES
+#define PROMC_PTR_MASK ((uintptr_t)0x0000ffffffffffffull)
+#else
+#define PROMC_PTR_MASK (~(uintptr_t)0)
 #endif
 #define PROMC_GEN_MASK 0xffffu
 
@@ -255,8 +260,12 @@ static inline void *promc__handle(promc_child *c, uint32_t life) {
 #endif
 }
 /* Decodes a handle without a section: the child if h is current, else NULL (last error set
- * for a stale one). For calls off the hot path (remove, set_unit, snapshots). */
+ * for a stale one). For calls off the hot path (remove, set_unit, snapshots). It also notes
+ * the child and the life it had on this thread, so promc__exemplar_set can tell, inside its
+ * section, whether the slot changed hands since. */
 promc_child *promc__handle_child(const void *h);
+extern _Thread_local const promc_child *promc__tls_decoded;
+extern _Thread_local uint32_t promc__tls_decoded_life;
 /* Marks c updated, for TTL sweeps: a shared load, and a store only after a sweep cleared it. */
 static inline void promc__touch(promc_child *c) {
     if (__builtin_expect(!atomic_load_explicit(&c->touched, memory_order_relaxed), 0))
