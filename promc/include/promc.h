@@ -199,10 +199,13 @@ int promc_enum_set_name(promc_enum *e, const char *state);
  * and counted in promc_series_expired_total{family="<name>"}. Updates never read a clock: an
  * update marks its child, and each scrape of the registry (the sweep) clears the marks of the
  * children it finds marked and notes the time; a child found unmarked by a sweep at least
- * `seconds` after the sweep that last found it marked (or after its creation) expires. So a
- * child expires no sooner than `seconds` after its last update and at the first scrape after
- * `seconds` + one scrape interval at the latest. Without scrapes nothing expires. Labelled
- * metrics only; 0 turns it off. 0, PROMC_EINVAL or PROMC_ESTATE (unlabelled). Thread-safe. */
+ * `seconds` after the sweep that last found it marked (or after its creation, or the
+ * promc_set_ttl call) expires. So a child expires no sooner than `seconds` after its last
+ * update, and at the latest at the first scrape `seconds` + two scrape intervals after it
+ * (times kept in centiseconds). A scrape is any promc_render of the registry; without scrapes
+ * nothing expires. An update racing with the sweep that expires its child is lost with it.
+ * Labelled metrics only; 0 turns it off; at most 1e7 s. 0, PROMC_EINVAL or PROMC_ESTATE
+ * (unlabelled). Thread-safe. */
 int promc_set_ttl(void *metric, double seconds);
 
 /* Cardinality limit: at most max_series children (0: no limit). A labels() call for a new
