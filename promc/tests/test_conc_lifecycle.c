@@ -169,9 +169,9 @@ int main(void) {
         size_t slots = 0;
         for (slot_class *k = fams[i]->family->classes; k; k = k->next)
             slots += k->nslots;
-        if (slots > 2048 || getenv("PROMC_TEST_VERBOSE"))
+        if (slots > 1024 || getenv("PROMC_TEST_VERBOSE"))
             fprintf(stderr, "%s: %zu slots\n", fams[i]->family->name, slots);
-        CHECK(slots <= 2048);
+        CHECK(slots <= 1024);
     }
 
     /* the doomed series expire or are removed; the survivors carry their exact totals */
