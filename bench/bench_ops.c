@@ -2,7 +2,8 @@
  *
  * Measures ns per operation per thread for counter inc, gauge set, histogram observe (the 14
  * default buckets), summary observe (3 quantiles) and the labels() lookup of an existing child
- * (2 labels), beside (a) atomic_fetch_add on one word every thread shares and (b) the same on a
+ * (2 labels), and the churn path (labels() of a new child + promc_remove(), ns per cycle), beside
+ * (a) atomic_fetch_add on one word every thread shares and (b) the same on a
  * 64-byte-aligned word of each thread's own. Every repetition runs all benchmarks in turn, so
  * machine noise hits them alike; the reported figure is the median over repetitions of the
  * wall-clock time per operation per thread (the CPU-time figure, in the note, shows whether
@@ -87,6 +88,22 @@ static void body_labelsv_lookup(void *ctx, int thread, uint64_t iters) {
     (void)sink;
 }
 
+/* Churn: each thread creates and removes children with its own 4096 label values in turn. */
+#define CHURN_NAMES 4096
+static char churn_names[2][CHURN_NAMES][24];
+
+static void body_labels_churn(void *ctx, int thread, uint64_t iters) {
+    (void)ctx;
+    for (uint64_t i = 0; i < iters; i++) {
+        const char *name = churn_names[thread][i % CHURN_NAMES];
+        promc_counter *c = promc_counter_labels(labelled, "GET", name);
+        if (!c || promc_remove(labelled, PROMC_LABELS("GET", name)) != 0) {
+            fprintf(stderr, "bench_ops: churn failed: %s\n", promc_last_error_message());
+            exit(1);
+        }
+    }
+}
+
 typedef struct bench_case {
     const char *impl, *bench;
     bench_body_fn body;
@@ -105,6 +122,7 @@ static bench_case cases[] = {
     {"promc", "summary_observe", body_summary_observe},
     {"promc", "labels_lookup", body_labels_lookup},
     {"promc", "labelsv_lookup", body_labelsv_lookup},
+    {"promc", "labels_churn", body_labels_churn},
 };
 #define NCASES (sizeof cases / sizeof cases[0])
 
@@ -130,6 +148,9 @@ static void setup_metrics(void) {
                 fprintf(stderr, "bench_ops: labels failed: %s\n", promc_last_error_message());
                 exit(1);
             }
+    for (int t = 0; t < 2; t++)
+        for (int i = 0; i < CHURN_NAMES; i++)
+            snprintf(churn_names[t][i], sizeof churn_names[t][i], "/churn/%d/%d", t, i);
     /* The registry is deliberately kept: handles must stay valid until exit. */
 }
 

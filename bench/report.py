@@ -14,7 +14,8 @@ OPS = [("counter_inc", "counter inc"), ("gauge_set", "gauge set"),
        ("histogram_observe", "histogram observe (14 buckets)"),
        ("summary_observe", "summary observe (3 quantiles)"),
        ("labels_lookup", "labels() lookup, 2 labels"),
-       ("labelsv_lookup", "labelsv() lookup, 2 labels")]
+       ("labelsv_lookup", "labelsv() lookup, 2 labels"),
+       ("labels_churn", "labels()+remove(), 2 labels")]
 SIZES = [10000, 100000, 1000000]
 IMPLS = ["promc", "client_golang", "client_python"]
 
@@ -125,6 +126,8 @@ def main():
     p("    aligned word of each thread's own. Both inline, in the same loop shape as promc's calls.")
     p("client_python: the GIL serialises threads; its summary has no quantiles (count and sum).")
     p("labelsv(): promc's array form of labels(), no varargs (client_golang/python: same as labels).")
+    p("labels()+remove(): a new child then its removal (client_golang: WithLabelValues +")
+    p("    DeleteLabelValues), each thread with its own label values; no client_python figure.")
 
     p("")
     p("Rendering the text format 0.0.4: one counter family, 2 labels "

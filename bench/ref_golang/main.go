@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -189,6 +190,17 @@ func runOps(reps int, targetMs float64) {
 		}
 	}
 	var sink prometheus.Counter
+	// churn: as bench_ops, each of the (at most 2) goroutines running at once creates and
+	// deletes children with its own 4096 label values; bodies start in pairs, so the parity of
+	// a call's sequence number tells the two apart.
+	const churnNames = 4096
+	var churnSeq int64
+	var names [2][churnNames]string
+	for t := 0; t < 2; t++ {
+		for i := 0; i < churnNames; i++ {
+			names[t][i] = fmt.Sprintf("/churn/%d/%d", t, i)
+		}
+	}
 	cases := []*benchCase{
 		{name: "counter_inc", body: func(n int) {
 			for i := 0; i < n; i++ {
@@ -216,6 +228,14 @@ func runOps(reps int, targetMs float64) {
 				c = vec.WithLabelValues("GET", "/api/v1/users")
 			}
 			sink = c
+		}},
+		{name: "labels_churn", body: func(n int) {
+			own := &names[atomic.AddInt64(&churnSeq, 1)%2]
+			for i := 0; i < n; i++ {
+				name := own[i%churnNames]
+				vec.WithLabelValues("GET", name)
+				vec.DeleteLabelValues("GET", name)
+			}
 		}},
 	}
 	only := os.Getenv("BENCH_ONLY")

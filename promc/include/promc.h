@@ -17,7 +17,8 @@
  *    builds one inline. A metric has at most PROMC_MAX_LABELS (16) label names.
  *  - A registry argument, where there is one, comes first; NULL means the default registry.
  *  - Metrics belong to their registry; handles stay valid until the registry is freed (the
- *    default registry lives until exit).
+ *    default registry lives until exit). A label child removed (promc_remove, promc_clear,
+ *    TTL expiry, info_set replacing it) makes its handles stale: see "Series lifecycle".
  *  - C only: the labels() macros and the typed-handle macros use C99/C11 features (compound
  *    literals, _Generic); C++ gets plain casts and must use the labelsv() array forms.
  *
@@ -56,10 +57,14 @@
  *       instructions): it waits for no lock, only for the writer to finish.
  *
  * Fork. After fork() only the thread that called it exists in the child, and the child may
- * keep using promc: updating, registering, rendering and creating or removing children.
- * promc takes its own locks around fork (pthread_atfork), so none is left held by a thread
- * that no longer exists; the child's metrics start from the parent's values. Threads promc
- * started (a promc_http server) do not exist in the child: start a new server there.
+ * keep using promc: updating, registering, rendering and creating or removing children; its
+ * metrics start from the parent's values. promc holds its process-wide locks (the shard
+ * space's) across fork (pthread_atfork), and the shards of threads that vanished mid-update
+ * are repaired or set aside, so no update is left half-done for ever (one observation may show
+ * in a histogram's buckets but not its sum). It does not hold the family and registry locks:
+ * a fork while another thread registers, creates or removes a child, sets a TTL or renders can
+ * leave that lock held in the child. Fork from a quiet moment, or exec. Threads promc started
+ * (a promc_http server) do not exist in the child: start a new server there.
  */
 #ifndef PROMC_H
 #define PROMC_H
@@ -266,15 +271,18 @@ PROMC_API promc_summary *promc_summary_labelsv(promc_summary *s, const char *con
 PROMC_API promc_enum *promc_enum_labelsv(promc_enum *e, const char *const *values);
 
 /* Removes one child (values as for labelsv) or all children of a labelled metric. Any of the
- * six handle types; pass the parent handle. */
+ * six handle types; pass the parent handle. The child's handles become stale (a safe no-op,
+ * see "Series lifecycle") and its memory is reused once no thread can reach it. */
 PROMC_API int(promc_remove)(promc_metric *metric, const char *const *values);
 PROMC_API int(promc_clear)(promc_metric *metric);
 #define promc_remove(metric, values) (promc_remove)(promc__metric_of(metric), (values))
 #define promc_clear(metric)          (promc_clear)(promc__metric_of(metric))
 
 /* ---- Updates ----------------------------------------------------------------------------- */
-/* Each returns 0, PROMC_EINVAL for a bad value, or PROMC_ESTATE when called on the parent of
- * a labelled metric (use labels() first). A failed update changes nothing. */
+/* Each returns 0, PROMC_EINVAL for a bad value, PROMC_ESTATE when called on the parent of a
+ * labelled metric (use labels() first), or PROMC_ENOTFOUND when the handle is stale (its child
+ * was removed). A failed update changes nothing. The *_value() and *_snapshot() reads of a
+ * stale handle give 0 / PROMC_ENOTFOUND. */
 
 PROMC_API int promc_counter_inc(promc_counter *c);
 PROMC_API int promc_counter_add(promc_counter *c, double v); /* v >= 0 */
@@ -307,10 +315,60 @@ PROMC_API int promc_summary_observe(promc_summary *s, double v);
 PROMC_API int promc_summary_snapshot(promc_summary *s, double *values, size_t n, double *sum,
                                      uint64_t *count);
 
+/* Replaces the info metric's label values. A scrape sees the old or the new series, never both
+ * nor neither; the old child is reclaimed. */
 PROMC_API int promc_info_set(promc_info *i, const char *const *values);
 /* Sets the current state by index or by name. */
 PROMC_API int promc_enum_set(promc_enum *e, size_t state);
 PROMC_API int promc_enum_set_name(promc_enum *e, const char *state);
+
+/* ---- Series lifecycle: stale handles, TTL, cardinality limit ------------------------------ */
+/* Stale handles. A handle of a removed child is stale for good: every update through it
+ * returns PROMC_ENOTFOUND and changes nothing, reads give 0, even after its memory went to a
+ * new child of the same family (handles carry a 16-bit generation, so a handle goes stale for
+ * good unless its slot is reused exactly 65536 times while it is kept; on platforms other than
+ * x86-64/arm64 slots are never reused instead). A stale handle is never a use-after-free as long
+ * as its registry lives. An update racing with the remove lands in the old child or is
+ * refused; it never reaches another series. Asking labels() again gives a new child, from 0.
+ * Removed children, their shard words and old index tables are reused once every update,
+ * lookup and scrape that could still see them has ended (grace periods, never waited for:
+ * the reuse happens at a later create, remove or scrape), so memory stays flat under churn. */
+
+/* Series TTL: a child not updated for `seconds` is dropped from the exposition and reclaimed,
+ * and counted in promc_series_expired_total{family="<name>"}. Updates never read a clock: an
+ * update marks its child, and each scrape of the registry (the sweep) clears the marks of the
+ * children it finds marked and notes the time; a child found unmarked by a sweep at least
+ * `seconds` after the sweep that last found it marked (or after its creation, or the
+ * promc_set_ttl call) expires. So a child expires no sooner than `seconds` after its last
+ * update, and at the latest at the first scrape `seconds` + two scrape intervals after it
+ * (times kept in centiseconds). A scrape is any promc_render of the registry; without scrapes
+ * nothing expires. An update racing with the sweep that expires its child is lost with it.
+ * Labelled metrics only; 0 turns it off; at most 1e7 s. 0, PROMC_EINVAL or PROMC_ESTATE
+ * (unlabelled). Thread-safe. */
+PROMC_API int(promc_set_ttl)(promc_metric *metric, double seconds);
+#define promc_set_ttl(metric, seconds) (promc_set_ttl)(promc__metric_of(metric), (seconds))
+
+/* Cardinality limit: at most max_series children (0: no limit). A labels() call for a new
+ * label set while the family has max_series children:
+ *  - PROMC_LIMIT_OVERFLOW: returns the overflow child, whose every label value is
+ *    PROMC_OVERFLOW_VALUE (one extra series beyond the limit, shared by all refused sets);
+ *  - PROMC_LIMIT_FAIL: returns NULL, last error PROMC_ESTATE ("cardinality limit reached").
+ * Either way promc_series_overflow_total{family="<name>"} counts the call. Removing or expiring
+ * children makes room again. Existing children are kept when the limit is lowered. Labelled
+ * metrics only; 0, PROMC_EINVAL (unknown mode) or PROMC_ESTATE (unlabelled). Thread-safe. */
+enum { PROMC_LIMIT_OVERFLOW = 0, PROMC_LIMIT_FAIL = 1 };
+#define PROMC_OVERFLOW_VALUE "__overflow__"
+PROMC_API int(promc_set_limit)(promc_metric *metric, size_t max_series, int mode);
+#define promc_set_limit(metric, max_series, mode)                                                  \
+    (promc_set_limit)(promc__metric_of(metric), (max_series), (mode))
+
+/* The counters of what was dropped are exported by promc_render with the registry's families,
+ * in both formats, as counters with one label, family (the OpenMetrics family name):
+ *   promc_series_expired_total   children a TTL expired (families with a TTL)
+ *   promc_series_overflow_total  labels() calls refused or redirected by a limit (families
+ *                                with a limit)
+ * Each family of the pair appears once some family of the registry has a TTL / a limit; a
+ * registered metric of the same name takes precedence. */
 
 /* ---- Buckets ----------------------------------------------------------------------------- */
 

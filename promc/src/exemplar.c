@@ -5,7 +5,8 @@
  * Their label set is validated (names, UTF-8, at most 128 characters in all, as OpenMetrics
  * requires) and stored already escaped, ready to render. Validation (prepare) comes before
  * the value is applied and storing (store) after, so a call with a bad exemplar changes
- * nothing.
+ * nothing. This layer knows slots, not children: family.c runs both steps inside the thread's
+ * section and refuses a removed child, whose exemplars are freed only after the grace period.
  */
 #include "exemplar.h"
 

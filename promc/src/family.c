@@ -1,14 +1,15 @@
 /* family.c -- the children of a metric family: lock-free lookup by label values, creation,
  * removal, and the insertion-ordered list that scrapes walk.
  *
- * Lookup reads an open-addressing table of child pointers with acquire loads and no lock.
- * Creation and removal take the family lock. A table that fills past half is replaced by a
- * twice larger one; the old table stays readable (kept in f->retired) until the family is
- * freed, so a reader still probing it sees a consistent, if older, picture -- and a miss there
- * falls through to the locked path, which looks again in the current table. A large retired
- * table gives its memory back while staying mapped (index_release). Removed children
- * are unlinked from the list but keep their own next pointer, so a scrape standing on one
- * walks on; they are freed with the family, which keeps stale handles safe to use.
+ * Lookup reads an open-addressing table of child pointers with acquire loads and no lock, inside
+ * a section (promc__enter), and returns a handle tagged with the child's generation. Creation
+ * and removal take the family lock. A table that fills past half is replaced by one sized for
+ * the live children; the old one is unpublished and goes to the family's limbo with removed
+ * children (lifecycle.c), which frees or reuses them once every section that could still probe
+ * or walk them has ended. A miss in an old table falls through to the locked path, which looks
+ * again in the current one. A removed child is unlinked from the list but keeps its own next
+ * pointer, so a scrape standing on it walks on; its live bit is cleared (and its generation
+ * bumped) in the same step, so its handles go stale at once.
  */
 #include "family.h"
 
@@ -37,15 +38,29 @@ static uint64_t hash_values(const char *const *values, size_t n) {
     return h ^ (h >> 29);
 }
 
-static bool values_equal(const promc_child *c, const char *const *values, size_t n) {
-    const char *p = c->values;
+/* Walks the stored values byte by byte, stopping at the first difference or at a stored NUL
+ * (which the other side must match), so a stored value shorter than the one looked up is never
+ * read past (a memcmp of the looked-up length could, on a hash collision). One pass, no calls:
+ * the values are short. */
+static inline bool values_eq(const char *stored, const char *const *values, size_t n) {
+    const char *p = stored;
     for (size_t i = 0; i < n; i++) {
-        size_t len = strlen(values[i]);
-        if (memcmp(p, values[i], len + 1) != 0)
+        const char *v = values[i];
+        while (*p == *v) {
+            if (*p == '\0')
+                break;
+            p++;
+            v++;
+        }
+        if (*p != *v)
             return false;
-        p += len + 1;
+        p++; /* past the NUL both have */
     }
     return true;
+}
+
+bool promc__values_equal(const char *stored, const char *const *values, size_t n) {
+    return values_eq(stored, values, n);
 }
 
 static promc_child *index_find(child_index *ix, uint64_t hash, const char *const *values,
@@ -54,7 +69,7 @@ static promc_child *index_find(child_index *ix, uint64_t hash, const char *const
         promc_child *c = atomic_load_explicit(&ix->slot[i], memory_order_acquire);
         if (!c)
             return NULL;
-        if (c != PROMC_TOMBSTONE && c->hash == hash && values_equal(c, values, n))
+        if (c != PROMC_TOMBSTONE && c->hash == hash && values_eq(promc__child_vals(c), values, n))
             return c;
     }
 }
@@ -81,7 +96,7 @@ static child_index *index_new(size_t capacity) {
     return ix;
 }
 
-static void index_free(child_index *ix) {
+void promc__index_free(child_index *ix) {
     size_t bytes = index_bytes(ix->mask + 1);
     if (bytes >= INDEX_MMAP_BYTES)
         munmap(ix, bytes);
@@ -89,14 +104,13 @@ static void index_free(child_index *ix) {
         free(ix);
 }
 
-/* A retired table must stay readable (a lookup may still be probing it) but need not keep its
- * contents: its slot pages are handed back to the kernel and read as zeros from then on
- * (MADV_DONTNEED on private anonymous memory), that is as empty slots, and a probe that meets
- * one ends in a miss, which falls through to the locked path and the current table. Where the
- * kernel keeps the old contents instead, they are child pointers that stay valid until the
- * family is freed: as safe. The first page, with mask and retired_next, is kept, so a probe
- * still wraps correctly and always meets an empty slot. Without this, retired tables held as
- * much memory as the current one (17 bytes a series at 1M series, bench/bench_render). */
+/* A retired table must stay readable until its grace period ends (a lookup may still be probing
+ * it) but need not keep its contents: its slot pages are handed back to the kernel at once and
+ * read as zeros from then on (MADV_DONTNEED on private anonymous memory), that is as empty
+ * slots, and a probe that meets one ends in a miss, which falls through to the locked path and
+ * the current table. Where the kernel keeps the old contents instead, they are child pointers
+ * that the same grace period protects: as safe. The first page, with mask, is kept, so a probe
+ * still wraps correctly and always meets an empty slot. */
 static void index_release(child_index *ix) {
     size_t bytes = index_bytes(ix->mask + 1);
     long page = sysconf(_SC_PAGESIZE);
@@ -134,10 +148,21 @@ static int index_grow(promc_family *f, size_t want_children) {
     }
     child_index *old = atomic_load_explicit(&f->index, memory_order_relaxed);
     atomic_store_explicit(&f->index, ix, memory_order_release);
-    old->retired_next = f->retired;
-    f->retired = old;
     index_release(old);
+    promc__limbo_table(f, old);
     return 0;
+}
+
+static void index_erase(child_index *ix, promc_child *c) {
+    for (size_t i = c->hash & ix->mask;; i = (i + 1) & ix->mask) {
+        promc_child *s = atomic_load_explicit(&ix->slot[i], memory_order_relaxed);
+        if (!s)
+            return;
+        if (s == c) {
+            atomic_store_explicit(&ix->slot[i], PROMC_TOMBSTONE, memory_order_release);
+            return;
+        }
+    }
 }
 
 static size_t values_size(const char *const *values, size_t n) {
@@ -147,21 +172,26 @@ static size_t values_size(const char *const *values, size_t n) {
     return size;
 }
 
-/* The label values live in the same allocation, right after the child: one malloc chunk
- * instead of two saves a chunk header and its rounding (16 bytes a series with short values,
- * measured by bench/bench_render) and puts the values that a lookup compares next to the hash
- * it checks first. c->values therefore is never freed on its own. */
+/* The label values live in the child's slot, right after the header (one slot instead of two
+ * allocations, and the values a lookup compares next to the hash it checks first). The slot
+ * comes from the family's slabs (lifecycle.c), reused from a reclaimed child when one of the
+ * same size is free; the header's family, is_parent and slot size never change. */
 static promc_child *child_new(promc_family *f, const char *const *values, uint64_t hash) {
     size_t vsize = f->nlabels > 0 ? values_size(values, f->nlabels) : 0;
-    promc_child *c = calloc(1, sizeof *c + vsize);
+    promc_child *c = promc__slot_alloc(f, vsize);
     if (!c)
         return NULL;
-    c->family = f;
     c->hash = hash;
     c->created = wall_now();
     c->words = UINT32_MAX;
+    atomic_store_explicit(&c->next, NULL, memory_order_relaxed);
+    atomic_store_explicit(&c->exemplars, NULL, memory_order_relaxed);
+    atomic_store_explicit(&c->u.gauge_bits, 0, memory_order_relaxed);
+    atomic_store_explicit(&c->touched, 0, memory_order_relaxed);
+    c->next_dead = NULL;
+    c->seen = promc__ttl_now_cs();
     if (f->nlabels > 0) {
-        char *p = c->values = (char *)(c + 1);
+        char *p = (char *)(c + 1);
         for (size_t i = 0; i < f->nlabels; i++) {
             size_t len = strlen(values[i]) + 1;
             memcpy(p, values[i], len);
@@ -170,24 +200,20 @@ static promc_child *child_new(promc_family *f, const char *const *values, uint64
     }
     uint32_t nwords = promc__family_words(f);
     if (nwords > 0 && (c->words = promc__words_alloc(nwords)) == UINT32_MAX) {
-        free(c);
+        promc__slot_unused(f, c);
         return NULL;
     }
     promc_summary_params sp = {f->quantiles, f->nquantiles, f->max_age, f->age_buckets};
     if (f->type == PROMC_SUMMARY && !(c->u.summary = promc__summary_state_new(&sp))) {
-        free(c);
+        promc__words_free(c->words, nwords);
+        c->words = UINT32_MAX;
+        promc__slot_unused(f, c);
         return NULL;
     }
+    /* live, with the gen the slot has now; published by the caller's release stores */
+    uint32_t life = atomic_load_explicit(&c->life, memory_order_relaxed);
+    atomic_store_explicit(&c->life, life | 1u, memory_order_relaxed);
     return c;
-}
-
-static void child_free(promc_child *c) {
-    if (c->words != UINT32_MAX)
-        promc__words_free(c->words, promc__family_words(c->family));
-    if (c->family->type == PROMC_SUMMARY)
-        promc__summary_state_free(c->u.summary);
-    promc__exemplars_free(atomic_load_explicit(&c->exemplars, memory_order_relaxed));
-    free(c); /* c->values is part of c */
 }
 
 static void list_append(promc_family *f, promc_child *c) {
@@ -199,8 +225,10 @@ static void list_append(promc_family *f, promc_child *c) {
     f->nchildren++;
 }
 
-/* Unlinks c from the ordered list (c keeps its next) and buries it; caller holds f->lock. */
-static void list_remove(promc_family *f, promc_child *c) {
+/* Unpublishes c: out of the current index and the ordered list (c keeps its next), live bit
+ * cleared and gen bumped, then into limbo. Caller holds f->lock. */
+void promc__child_unpublish(promc_family *f, promc_child *c) {
+    index_erase(atomic_load_explicit(&f->index, memory_order_relaxed), c);
     promc_child *prev = NULL;
     for (promc_child *p = atomic_load_explicit(&f->first, memory_order_relaxed); p && p != c;
          p = atomic_load_explicit(&p->next, memory_order_relaxed))
@@ -212,10 +240,13 @@ static void list_remove(promc_family *f, promc_child *c) {
         atomic_store_explicit(&f->first, next, memory_order_release);
     if (f->last == c)
         f->last = prev;
-    atomic_store_explicit(&c->removed, true, memory_order_release);
-    c->next_dead = f->graveyard;
-    f->graveyard = c;
+    uint32_t life = atomic_load_explicit(&c->life, memory_order_relaxed);
+    atomic_store_explicit(&c->life, (((life >> 1) + 1) & PROMC_GEN_MASK) << 1,
+                          memory_order_release);
+    if (f->overflow == c)
+        f->overflow = NULL;
     f->nchildren--;
+    promc__limbo_child(f, c);
 }
 
 uint32_t promc__family_words(const promc_family *f) {
@@ -249,32 +280,22 @@ int promc__family_init(promc_family *f) {
         f->self->family = f;
         f->self->words = UINT32_MAX;
         f->self->is_parent = true;
+        atomic_store_explicit(&f->self->life, 1u, memory_order_relaxed);
     }
     return 0;
 }
 
+/* Handles end with the registry: everything goes, whatever grace periods are pending. */
 void promc__family_free(promc_family *f) {
-    promc_child *c = atomic_load_explicit(&f->first, memory_order_relaxed);
-    while (c) {
-        promc_child *next = atomic_load_explicit(&c->next, memory_order_relaxed);
-        child_free(c);
-        c = next;
-    }
-    for (c = f->graveyard; c;) {
-        promc_child *next = c->next_dead;
-        child_free(c);
-        c = next;
-    }
+    for (promc_child *c = atomic_load_explicit(&f->first, memory_order_relaxed); c;
+         c = atomic_load_explicit(&c->next, memory_order_relaxed))
+        promc__child_release(f, c);
+    promc__lifecycle_free(f); /* limbo (children and tables), slabs */
     if (f->nlabels > 0)
-        free(f->self); /* the parent handle; an unlabelled family's self was in the list */
-    for (child_index *ix = f->retired; ix;) {
-        child_index *next = ix->retired_next;
-        index_free(ix);
-        ix = next;
-    }
+        free(f->self); /* the parent handle; an unlabelled family's self was in a slab */
     child_index *ix = atomic_load_explicit(&f->index, memory_order_relaxed);
     if (ix)
-        index_free(ix);
+        promc__index_free(ix);
     pthread_mutex_destroy(&f->lock);
 }
 
@@ -294,7 +315,45 @@ static int check_values(const promc_family *f, const char *const *values) {
     return 0;
 }
 
-promc_child *promc__child_get(promc_family *f, const char *const *values) {
+/* Creates and publishes a child; caller holds f->lock and checked the values. */
+static promc_child *child_add(promc_family *f, const char *const *values, uint64_t hash) {
+    child_index *ix = atomic_load_explicit(&f->index, memory_order_relaxed);
+    if (ix->used + 1 > (ix->mask + 1) / 2 && index_grow(f, f->nchildren + 1) != 0) {
+        promc__seterr(PROMC_ENOMEM, "%s: cannot grow the child table", f->name);
+        return NULL;
+    }
+    promc_child *c = child_new(f, values, hash);
+    if (!c) {
+        promc__seterr(PROMC_ENOMEM, "%s: out of memory for a child", f->name);
+        return NULL;
+    }
+    index_put(atomic_load_explicit(&f->index, memory_order_relaxed), c);
+    list_append(f, c);
+    return c;
+}
+
+/* The limit's overflow child (all values PROMC_OVERFLOW_VALUE); f->lock held. */
+static promc_child *overflow_child(promc_family *f) {
+    if (f->overflow)
+        return f->overflow;
+    const char *values[PROMC_MAX_LABELS + 1];
+    for (size_t i = 0; i < f->nlabels; i++)
+        values[i] = PROMC_OVERFLOW_VALUE;
+    values[f->nlabels] = NULL;
+    uint64_t hash = hash_values(values, f->nlabels);
+    promc_child *c =
+        index_find(atomic_load_explicit(&f->index, memory_order_relaxed), hash, values, f->nlabels);
+    if (!c)
+        c = child_add(f, values, hash);
+    f->overflow = c;
+    return c;
+}
+
+static void *handle_of(promc_child *c) {
+    return promc__handle(c, atomic_load_explicit(&c->life, memory_order_relaxed));
+}
+
+void *promc__child_get(promc_family *f, const char *const *values) {
     if (f->nlabels == 0 || !values) {
         check_values(f, values);
         return NULL;
@@ -304,64 +363,76 @@ promc_child *promc__child_get(promc_family *f, const char *const *values) {
             check_values(f, values);
             return NULL;
         }
-    /* Fast path: no validation needed, a value that matched was validated when created. */
+    /* Fast path: no validation needed, a value that matched was validated when created. The
+     * section keeps the tables and children this probe reads from being reused under it; the
+     * live bit, read once with the gen, tells a found child from one being removed. */
     uint64_t hash = hash_values(values, f->nlabels);
-    promc_child *c =
-        index_find(atomic_load_explicit(&f->index, memory_order_acquire), hash, values, f->nlabels);
-    if (c)
-        return c;
+    promc_arena *a = promc__arena();
+    if (__builtin_expect(a != NULL, 1)) {
+        uint64_t sec = promc__enter(a);
+        promc_child *c = index_find(atomic_load_explicit(&f->index, memory_order_acquire), hash,
+                                    values, f->nlabels);
+        uint32_t life = c ? atomic_load_explicit(&c->life, memory_order_acquire) : 0;
+        promc__leave(a, sec);
+        if (life & 1u)
+            return promc__handle(c, life);
+    }
     if (check_values(f, values) != 0)
         return NULL;
     pthread_mutex_lock(&f->lock);
-    child_index *ix = atomic_load_explicit(&f->index, memory_order_relaxed);
-    c = index_find(ix, hash, values, f->nlabels);
-    if (!c) {
-        if (ix->used + 1 > (ix->mask + 1) / 2 && index_grow(f, f->nchildren + 1) != 0) {
-            pthread_mutex_unlock(&f->lock);
-            promc__seterr(PROMC_ENOMEM, "%s: cannot grow the child table", f->name);
-            return NULL;
-        }
-        if ((c = child_new(f, values, hash)) != NULL) {
-            index_put(atomic_load_explicit(&f->index, memory_order_relaxed), c);
-            list_append(f, c);
-        } else {
-            promc__seterr(PROMC_ENOMEM, "%s: out of memory for a child", f->name);
-        }
+    promc__limbo_poll(f, false); /* reclaimed slots first, for the child about to be made */
+    promc_child *c =
+        index_find(atomic_load_explicit(&f->index, memory_order_relaxed), hash, values, f->nlabels);
+    if (!c && f->limit > 0 && f->nchildren - (f->overflow != NULL) >= f->limit) {
+        atomic_fetch_add_explicit(&f->overflow_total, 1, memory_order_relaxed);
+        if (f->limit_mode == PROMC_LIMIT_FAIL)
+            promc__seterr(PROMC_ESTATE, "%s: cardinality limit of %zu series reached", f->name,
+                          f->limit);
+        else if (!(c = overflow_child(f)))
+            promc__seterr(PROMC_ENOMEM, "%s: out of memory for the overflow child", f->name);
+    } else if (!c) {
+        c = child_add(f, values, hash);
     }
+    void *h = c ? handle_of(c) : NULL;
     pthread_mutex_unlock(&f->lock);
+    return h;
+}
+
+_Thread_local const promc_child *promc__tls_decoded;
+_Thread_local uint32_t promc__tls_decoded_life;
+
+promc_child *promc__handle_child(const void *h) {
+    promc_child *c = promc__hchild(h);
+    if (!c)
+        return NULL;
+    if (atomic_load_explicit(&c->life, memory_order_acquire) != promc__hlife(h)) {
+        promc__seterr(PROMC_ENOTFOUND, "stale handle: its series was removed");
+        return NULL;
+    }
+    promc__tls_decoded = c;
+    promc__tls_decoded_life = promc__hlife(h);
     return c;
 }
 
-static void index_erase(child_index *ix, promc_child *c) {
-    for (size_t i = c->hash & ix->mask;; i = (i + 1) & ix->mask) {
-        promc_child *s = atomic_load_explicit(&ix->slot[i], memory_order_relaxed);
-        if (!s)
-            return;
-        if (s == c) {
-            atomic_store_explicit(&ix->slot[i], PROMC_TOMBSTONE, memory_order_release);
-            return;
-        }
-    }
-}
-
 static promc_family *family_of(promc_metric *metric) {
-    return metric ? ((promc_child *)metric)->family : NULL;
+    promc_child *c = promc__handle_child(metric);
+    return c ? c->family : NULL;
 }
 
 int(promc_remove)(promc_metric *metric, const char *const *values) {
     promc_family *f = family_of(metric);
     if (!f)
-        return promc__seterr(PROMC_EINVAL, "promc_remove: no metric");
+        return promc__seterr(metric ? PROMC_ENOTFOUND : PROMC_EINVAL,
+                             "promc_remove: no metric or a stale handle");
     int rc = check_values(f, values);
     if (rc != 0)
         return rc;
     pthread_mutex_lock(&f->lock);
     child_index *ix = atomic_load_explicit(&f->index, memory_order_relaxed);
     promc_child *c = index_find(ix, hash_values(values, f->nlabels), values, f->nlabels);
-    if (c) {
-        index_erase(ix, c);
-        list_remove(f, c);
-    }
+    if (c)
+        promc__child_unpublish(f, c);
+    promc__limbo_poll(f, false);
     pthread_mutex_unlock(&f->lock);
     return c ? 0 : promc__seterr(PROMC_ENOTFOUND, "%s: no child with these labels", f->name);
 }
@@ -369,57 +440,143 @@ int(promc_remove)(promc_metric *metric, const char *const *values) {
 int(promc_clear)(promc_metric *metric) {
     promc_family *f = family_of(metric);
     if (!f)
-        return promc__seterr(PROMC_EINVAL, "promc_clear: no metric");
+        return promc__seterr(metric ? PROMC_ENOTFOUND : PROMC_EINVAL,
+                             "promc_clear: no metric or a stale handle");
     if (f->nlabels == 0)
         return promc__seterr(PROMC_ESTATE, "%s has no labels to clear", f->name);
     pthread_mutex_lock(&f->lock);
-    child_index *ix = atomic_load_explicit(&f->index, memory_order_relaxed);
     promc_child *c;
     /* Tombstones stay until the table next grows: replacing it now would retire a table per
      * clear for nothing. */
-    while ((c = atomic_load_explicit(&f->first, memory_order_relaxed)) != NULL) {
-        index_erase(ix, c);
-        list_remove(f, c);
+    while ((c = atomic_load_explicit(&f->first, memory_order_relaxed)) != NULL)
+        promc__child_unpublish(f, c);
+    promc__limbo_poll(f, true);
+    pthread_mutex_unlock(&f->lock);
+    return 0;
+}
+
+int promc__child_replace(promc_family *f, const char *const *values) {
+    int rc = check_values(f, values);
+    if (rc != 0)
+        return rc;
+    uint64_t hash = hash_values(values, f->nlabels);
+    pthread_mutex_lock(&f->lock);
+    promc_child *old = atomic_load_explicit(&f->first, memory_order_relaxed);
+    if (old && old->hash == hash &&
+        promc__values_equal(promc__child_vals(old), values, f->nlabels)) {
+        pthread_mutex_unlock(&f->lock);
+        return 0;
     }
+    /* Unpublish every child but the first (there are none unless labels were misused). */
+    while (old && atomic_load_explicit(&old->next, memory_order_relaxed))
+        promc__child_unpublish(f, atomic_load_explicit(&old->next, memory_order_relaxed));
+    child_index *ix = atomic_load_explicit(&f->index, memory_order_relaxed);
+    if (ix->used + 1 > (ix->mask + 1) / 2 && index_grow(f, f->nchildren + 1) != 0) {
+        pthread_mutex_unlock(&f->lock);
+        return promc__seterr(PROMC_ENOMEM, "%s: cannot grow the child table", f->name);
+    }
+    promc_child *c = child_new(f, values, hash);
+    if (!c) {
+        pthread_mutex_unlock(&f->lock);
+        return promc__seterr(PROMC_ENOMEM, "%s: out of memory for a child", f->name);
+    }
+    index_put(atomic_load_explicit(&f->index, memory_order_relaxed), c);
+    if (!old) {
+        list_append(f, c);
+    } else {
+        /* One release store swaps the series for scrapes: a walk reads first and finds the old
+         * child or the new one, and both lead to the same next. */
+        atomic_store_explicit(&c->next, atomic_load_explicit(&old->next, memory_order_relaxed),
+                              memory_order_relaxed);
+        atomic_store_explicit(&f->first, c, memory_order_release);
+        if (f->last == old)
+            f->last = c;
+        f->nchildren++;
+        /* old is out of the list already: unpublish finds no predecessor for it, so fix up the
+         * list fields it touches by hand. */
+        index_erase(atomic_load_explicit(&f->index, memory_order_relaxed), old);
+        uint32_t life = atomic_load_explicit(&old->life, memory_order_relaxed);
+        atomic_store_explicit(&old->life, (((life >> 1) + 1) & PROMC_GEN_MASK) << 1,
+                              memory_order_release);
+        f->nchildren--;
+        promc__limbo_child(f, old);
+    }
+    promc__limbo_poll(f, false);
     pthread_mutex_unlock(&f->lock);
     return 0;
 }
 
 void promc__child_values(const promc_family *f, const promc_child *c, const char **out) {
-    const char *p = c->values;
+    const char *p = promc__child_vals(c);
     for (size_t i = 0; i < f->nlabels; i++) {
         out[i] = p;
         p += strlen(p) + 1;
     }
 }
 
-promc_child *promc__labels(promc_child *h, promc_type type, const char *const *values) {
-    if (!h || h->family->type != type) {
+static promc_family *labels_family(promc_child *h, promc_type type) {
+    promc_child *c = promc__hchild(h);
+    if (!c || c->family->type != type) {
         promc__seterr(PROMC_EINVAL, "labels: NULL or a metric of another type");
         return NULL;
     }
-    return promc__child_get(h->family, values);
+    return c->family;
+}
+
+promc_child *promc__labels(promc_child *h, promc_type type, const char *const *values) {
+    promc_family *f = labels_family(h, type);
+    return f ? promc__child_get(f, values) : NULL;
 }
 
 promc_child *promc__labels_n(promc_child *h, promc_type type, size_t n, const char *const *values) {
-    if (!h || h->family->type != type) {
-        promc__seterr(PROMC_EINVAL, "labels: NULL or a metric of another type");
+    promc_family *f = labels_family(h, type);
+    if (!f)
+        return NULL;
+    if (n != f->nlabels) {
+        promc__seterr(PROMC_EINVAL, "%s: %zu label values given, %zu expected", f->name, n,
+                      f->nlabels);
         return NULL;
     }
-    if (n != h->family->nlabels) {
-        promc__seterr(PROMC_EINVAL, "%s: %zu label values given, %zu expected", h->family->name, n,
-                      h->family->nlabels);
-        return NULL;
-    }
-    return promc__child_get(h->family, values);
+    return promc__child_get(f, values);
 }
 
+/* Is c, decoded from its handle by the caller (promc__handle_child, which noted its life on
+ * this thread), still that child? Call inside a section: a child removed since, even one whose
+ * slot holds a new child by now, is refused. */
+static bool still_decoded(const promc_child *c) {
+    uint32_t life = atomic_load_explicit(&c->life, memory_order_acquire);
+    return (life & 1u) && !(promc__tls_decoded == c && life != promc__tls_decoded_life);
+}
+
+/* Both steps run inside the thread's section, which keeps a removed child's exemplars from
+ * being freed under them (lifecycle.c frees them only after the grace period). */
 int promc__child_exemplar_prepare(promc_child *c, const char *const *labels, char **rendered) {
+    *rendered = NULL;
+    if (!c)
+        return promc__seterr(PROMC_ENOTFOUND, "exemplar: NULL or stale handle");
     const promc_family *f = c->family;
     size_t nslots = f->type == PROMC_HISTOGRAM ? f->nbuckets + 1 : 1;
-    return promc__exemplar_prepare(&c->exemplars, nslots, f->name, labels, rendered);
+    promc_arena *a = promc__arena();
+    if (!a)
+        return promc__seterr(PROMC_ENOMEM, "out of memory");
+    uint64_t sec = promc__enter(a);
+    int rc = still_decoded(c)
+                 ? promc__exemplar_prepare(&c->exemplars, nslots, f->name, labels, rendered)
+                 : promc__seterr(PROMC_ENOTFOUND, "exemplar: stale handle, series removed");
+    promc__leave(a, sec);
+    return rc;
 }
 
 void promc__child_exemplar_store(promc_child *c, size_t slot, double value, char *rendered) {
-    promc__exemplar_store(&c->exemplars, slot, value, rendered);
+    promc_arena *a = promc__arena();
+    if (!a) { /* cannot happen: prepare attached this thread's arena */
+        free(rendered);
+        return;
+    }
+    uint64_t sec = promc__enter(a);
+    if (still_decoded(c))
+        promc__exemplar_store(&c->exemplars, slot, value, rendered);
+    else
+        free(rendered); /* removed between the two steps: its value went nowhere either */
+    promc__leave(a, sec);
 }

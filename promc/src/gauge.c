@@ -1,11 +1,16 @@
-/* gauge.c -- gauges: one atomic double per child, since set() must be last-writer-wins. */
+/* gauge.c -- gauges: one atomic double per child, since set() must be last-writer-wins.
+ *
+ * An update runs inside the thread's section and checks the handle's generation there (see
+ * counter.c), so a stale handle changes nothing, even once its slot holds another child.
+ */
 #include "metric.h"
 
 #include <stdatomic.h>
 #include <time.h>
 
+/* The child a handle names, or NULL when the handle is NULL or stale (last error set). */
 static promc_child *as_child(promc_gauge *g) {
-    return (promc_child *)g;
+    return promc__handle_child(g);
 }
 
 promc_gauge *promc_gauge_new(promc_registry *reg, const char *name, const char *help,
@@ -22,30 +27,51 @@ promc_gauge *promc_gauge_labelsn(promc_gauge *g, size_t n, const char *const *va
     return (promc_gauge *)promc__labels_n(as_child(g), PROMC_GAUGE, n, values);
 }
 
-static int updatable(const promc_child *c) {
-    if (__builtin_expect(!c || c->is_parent, 0))
-        return promc__seterr(PROMC_ESTATE, "gauge: labelled parent or NULL; use labels()");
-    return 0;
+/* Enters the section and checks the handle: the child, or NULL with *rc set. */
+static inline promc_child *gauge_enter(promc_gauge *h, promc_arena **a, uint64_t *sec, int *rc) {
+    promc_child *c = promc__hchild(h);
+    *a = c ? promc__arena() : NULL;
+    if (__builtin_expect(!*a, 0)) {
+        *rc = c ? promc__seterr(PROMC_ENOMEM, "out of memory")
+                : promc__seterr(PROMC_ESTATE, "gauge: NULL handle");
+        return NULL;
+    }
+    *sec = promc__enter(*a);
+    if (__builtin_expect(promc__hlive(c, h) && !c->is_parent, 1))
+        return c;
+    promc__leave(*a, *sec);
+    *rc = c->is_parent ? promc__seterr(PROMC_ESTATE, "gauge: labelled parent; use labels()")
+                       : promc__seterr(PROMC_ENOTFOUND, "gauge: stale handle, series removed");
+    return NULL;
 }
 
 int promc_gauge_set(promc_gauge *h, double v) {
-    promc_child *c = as_child(h);
-    int rc = updatable(c);
-    if (rc == 0)
-        atomic_store_explicit(&c->u.gauge_bits, promc__d2u(v), memory_order_relaxed);
-    return rc;
+    promc_arena *a;
+    uint64_t sec;
+    int rc = 0;
+    promc_child *c = gauge_enter(h, &a, &sec, &rc);
+    if (!c)
+        return rc;
+    atomic_store_explicit(&c->u.gauge_bits, promc__d2u(v), memory_order_relaxed);
+    promc__touch(c);
+    promc__leave(a, sec);
+    return 0;
 }
 
 int promc_gauge_add(promc_gauge *h, double v) {
-    promc_child *c = as_child(h);
-    int rc = updatable(c);
-    if (rc != 0)
+    promc_arena *a;
+    uint64_t sec;
+    int rc = 0;
+    promc_child *c = gauge_enter(h, &a, &sec, &rc);
+    if (!c)
         return rc;
     uint64_t old = atomic_load_explicit(&c->u.gauge_bits, memory_order_relaxed);
     while (!atomic_compare_exchange_weak_explicit(&c->u.gauge_bits, &old,
                                                   promc__d2u(promc__u2d(old) + v),
                                                   memory_order_relaxed, memory_order_relaxed))
         ;
+    promc__touch(c);
+    promc__leave(a, sec);
     return 0;
 }
 
@@ -66,8 +92,13 @@ int promc_gauge_set_to_current_time(promc_gauge *g) {
 }
 
 double promc_gauge_value(promc_gauge *g) {
-    promc_child *c = as_child(g);
-    if (!c || c->is_parent)
+    promc_arena *a;
+    uint64_t sec;
+    int rc = 0;
+    promc_child *c = gauge_enter(g, &a, &sec, &rc);
+    if (!c)
         return 0;
-    return promc__u2d(atomic_load_explicit(&c->u.gauge_bits, memory_order_relaxed));
+    double v = promc__u2d(atomic_load_explicit(&c->u.gauge_bits, memory_order_relaxed));
+    promc__leave(a, sec);
+    return v;
 }

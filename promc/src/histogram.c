@@ -5,10 +5,16 @@
  * the sequence odd, updates a bucket and the sum, and makes it even again: a seqlock with a
  * single writer. The writer never waits; a scrape re-reads a thread's words while it sees the
  * sequence odd or changed, so it always gets a bucket set and a sum from the same instant, and
- * _count (the sum of the buckets) always equals the +Inf bucket.
+ * _count (the sum of the buckets) always equals the +Inf bucket. The writer makes the sequence
+ * odd as `seq | 1`, so a sequence left odd (its thread vanished in a fork mid-update) heals at
+ * the arena's next update; a reader waiting on an odd sequence spins briefly, then yields, and
+ * repairs it only in a quarantined arena (no thread will ever finish that update).
+ * An observe runs inside the thread's section and checks the handle's generation there (see
+ * counter.c), so a stale handle changes nothing.
  */
 #include "metric.h"
 
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +22,9 @@
 const double promc_default_buckets[14] = {.005, .01, .025, .05, .075, .1,  .25,
                                           .5,   .75, 1,    2.5, 5,    7.5, 10};
 
+/* The child a handle names, or NULL when the handle is NULL or stale (last error set). */
 static promc_child *as_child(promc_histogram *h) {
-    return (promc_child *)h;
+    return promc__handle_child(h);
 }
 
 promc_histogram *promc_histogram_new(promc_registry *reg, const char *name, const char *help,
@@ -54,7 +61,8 @@ promc_histogram *promc_histogram_labelsn(promc_histogram *h, size_t n, const cha
 typedef double promc_v2d __attribute__((vector_size(16)));
 typedef int64_t promc_v2i __attribute__((vector_size(16)));
 
-static size_t bucket_index(const double *bounds, size_t n, double v) {
+static inline __attribute__((always_inline)) size_t bucket_index(const double *bounds, size_t n,
+                                                                 double v) {
     if (n <= 64) {
         promc_v2i acc0 = {0, 0}, acc1 = {0, 0};
         const promc_v2d vv = {v, v};
@@ -89,65 +97,95 @@ static size_t bucket_index(const double *bounds, size_t n, double v) {
     return lo;
 }
 
-static int observe_slow(promc_child *c, double v, size_t *bucket);
+static int observe_slow(const void *h, double v, size_t *bucket);
 
-/* The fast path: no call, no stack frame. Everything rare (a NULL or parent handle, NaN, this
- * thread's first update of this block of words) goes to observe_slow. */
-static inline int observe(promc_child *c, double v, size_t *bucket) {
-    if (__builtin_expect(!c || c->words == UINT32_MAX, 0))
-        return observe_slow(c, v, bucket);
-    const promc_family *f = c->family;
-    if (__builtin_expect(!(v >= f->lowest), 0)) /* NaN, or negative where bounds start >= 0 */
-        return observe_slow(c, v, bucket);
-    size_t i = bucket_index(f->buckets, f->nbuckets, v);
-    promc_arena *a = promc__tls_arena;
-    promc_word *b =
-        __builtin_expect(a != NULL, 1)
-            ? atomic_load_explicit(&a->blocks[c->words / PROMC_BLOCK_WORDS], memory_order_relaxed)
-            : NULL;
-    if (__builtin_expect(b == NULL, 0))
-        return observe_slow(c, v, bucket);
-    promc_word *w = &b[c->words % PROMC_BLOCK_WORDS];
-    uint64_t seq = atomic_load_explicit(&w[0], memory_order_relaxed);
-    atomic_store_explicit(&w[0], seq + 1, memory_order_relaxed);
+static inline void observe_words(promc_word *w, const promc_family *f, size_t i, double v) {
+    uint64_t odd = atomic_load_explicit(&w[0], memory_order_relaxed) | 1u;
+    atomic_store_explicit(&w[0], odd, memory_order_relaxed);
     atomic_thread_fence(memory_order_release);
     promc__word_add_u64(&w[1 + i], 1);
     promc__word_add_double(&w[2 + f->nbuckets], v);
-    atomic_store_explicit(&w[0], seq + 2, memory_order_release);
+    atomic_store_explicit(&w[0], odd + 1, memory_order_release);
+}
+
+/* The fast path: no call, no stack frame. Everything rare (a NULL, parent or stale handle, NaN,
+ * this thread's first update of this block of words) goes to observe_slow. */
+static inline int observe(const void *h, double v, size_t *bucket) {
+    promc_child *c = promc__hchild(h);
+    promc_arena *a = promc__tls_arena;
+    /* NaN, or a negative value where the bounds start at >= 0: the slow path says which */
+    if (__builtin_expect(!c || !a || !(v >= c->family->lowest), 0))
+        return observe_slow(h, v, bucket);
+    /* the family of a slot never changes, so the bucket can be found before the check, and its
+     * compares overlap the loads below */
+    const promc_family *f = c->family;
+    size_t i = bucket_index(f->buckets, f->nbuckets, v);
+    uint64_t sec = promc__enter(a);
+    promc_word *b = NULL;
+    if (__builtin_expect(promc__hlive(c, h) && c->words != UINT32_MAX, 1))
+        b = atomic_load_explicit(&a->blocks[c->words / PROMC_BLOCK_WORDS], memory_order_relaxed);
+    if (__builtin_expect(b == NULL, 0)) {
+        promc__leave(a, sec);
+        return observe_slow(h, v, bucket);
+    }
+    observe_words(&b[c->words % PROMC_BLOCK_WORDS], f, i, v);
+    promc__touch(c);
+    promc__leave(a, sec);
     if (bucket)
         *bucket = i;
     return 0;
 }
 
-__attribute__((noinline, cold)) static int observe_slow(promc_child *c, double v, size_t *bucket) {
-    if (!c || c->words == UINT32_MAX)
-        return promc__seterr(PROMC_ESTATE, "observe: labelled parent or NULL; use labels()");
-    if (v != v)
-        return promc__seterr(PROMC_EINVAL, "%s: cannot observe NaN", c->family->name);
-    if (!(v >= c->family->lowest))
-        return promc__seterr(PROMC_EINVAL,
-                             "%s: negative value %g in a histogram whose buckets start at >= 0",
-                             c->family->name, v);
-    if (!promc__word_local(c->words)) /* attaches the arena, allocates the block */
+__attribute__((noinline, cold)) static int observe_slow(const void *h, double v, size_t *bucket) {
+    promc_child *c = promc__hchild(h);
+    if (!c)
+        return promc__seterr(PROMC_ESTATE, "observe: NULL handle");
+    promc_arena *a = promc__arena();
+    if (!a)
         return promc__seterr(PROMC_ENOMEM, "out of memory for a thread's histograms");
-    return observe(c, v, bucket);
+    uint64_t sec = promc__enter(a);
+    int rc = 0;
+    if (!promc__hlive(c, h))
+        rc = promc__seterr(PROMC_ENOTFOUND, "observe: stale handle, its series was removed");
+    else if (c->words == UINT32_MAX)
+        rc = promc__seterr(PROMC_ESTATE, "observe: labelled parent; use labels()");
+    else if (v != v)
+        rc = promc__seterr(PROMC_EINVAL, "%s: cannot observe NaN", c->family->name);
+    else if (!(v >= c->family->lowest))
+        rc = promc__seterr(PROMC_EINVAL,
+                           "%s: negative value %g in a histogram whose buckets start at >= 0",
+                           c->family->name, v);
+    promc_word *w = rc == 0 ? promc__word_local(c->words) : NULL; /* allocates the block */
+    if (rc == 0 && !w)
+        rc = promc__seterr(PROMC_ENOMEM, "out of memory for a thread's histograms");
+    if (rc == 0) {
+        size_t i = bucket_index(c->family->buckets, c->family->nbuckets, v);
+        observe_words(w, c->family, i, v);
+        promc__touch(c);
+        if (bucket)
+            *bucket = i;
+    }
+    promc__leave(a, sec);
+    return rc;
 }
 
 int promc_histogram_observe(promc_histogram *h, double v) {
-    return observe(as_child(h), v, NULL);
+    return observe(h, v, NULL);
 }
 
 int promc_histogram_observe_exemplar(promc_histogram *h, double v,
                                      const char *const *exemplar_labels) {
     promc_child *c = as_child(h);
-    if (!c || c->words == UINT32_MAX)
-        return promc__seterr(PROMC_ESTATE, "observe: labelled parent or NULL; use labels()");
+    if (!c) /* NULL, or stale: promc__handle_child said which */
+        return h ? promc_last_error() : promc__seterr(PROMC_ESTATE, "observe: NULL handle");
+    if (c->words == UINT32_MAX)
+        return promc__seterr(PROMC_ESTATE, "observe: labelled parent; use labels()");
     char *rendered;
     int rc = promc__child_exemplar_prepare(c, exemplar_labels, &rendered);
     if (rc != 0)
         return rc;
     size_t bucket = 0;
-    if ((rc = observe(c, v, &bucket)) != 0)
+    if ((rc = observe(h, v, &bucket)) != 0)
         free(rendered);
     else
         promc__child_exemplar_store(c, bucket, v, rendered);
@@ -160,15 +198,38 @@ typedef struct hist_sum {
     double sum;
 } hist_sum;
 
-static void add_hist_words(const promc_word *w, void *arg) {
+/* Spins this many times on an odd sequence before yielding the CPU to its writer. */
+#define SPINS_BEFORE_YIELD 128
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+static void add_hist_words(promc_word *w, bool orphan, void *arg) {
     hist_sum *hs = arg;
     uint64_t local[PROMC_MAX_BUCKETS + 1];
     double sum;
     uint64_t seq;
-    for (;;) {
+    for (unsigned spins = 0;; spins++) {
         seq = atomic_load_explicit(&w[0], memory_order_acquire);
-        if (seq & 1)
-            continue; /* the owner is mid-update: a few instructions to wait out */
+        if (seq & 1) {
+            if (orphan) { /* its writer vanished in a fork: nobody else will ever end it */
+                atomic_compare_exchange_strong_explicit(&w[0], &seq, seq + 1, memory_order_acq_rel,
+                                                        memory_order_acquire);
+                continue;
+            }
+            /* the owner is mid-update: a few instructions to wait out, unless it was
+             * preempted there, when it needs the CPU more than this loop */
+            if (spins < SPINS_BEFORE_YIELD)
+                cpu_relax();
+            else
+                sched_yield();
+            continue;
+        }
         for (size_t i = 0; i <= hs->nbuckets; i++)
             local[i] = atomic_load_explicit(&w[1 + i], memory_order_relaxed);
         sum = promc__u2d(atomic_load_explicit(&w[2 + hs->nbuckets], memory_order_relaxed));
@@ -193,12 +254,20 @@ double promc__histogram_read(const promc_child *c, uint64_t *counts) {
 
 int promc_histogram_snapshot(promc_histogram *h, uint64_t *counts, size_t ncounts, double *sum,
                              uint64_t *count) {
-    promc_child *c = as_child(h);
+    promc_child *c = promc__hchild(h);
     if (!c || c->is_parent)
         return promc__seterr(PROMC_ESTATE, "snapshot: labelled parent or NULL");
+    promc_arena *a = promc__arena();
+    if (!a)
+        return promc__seterr(PROMC_ENOMEM, "out of memory");
     const promc_family *f = c->family;
     uint64_t local[PROMC_MAX_BUCKETS + 1];
-    double s = promc__histogram_read(c, local);
+    uint64_t sec = promc__enter(a);
+    bool live = promc__hlive(c, h);
+    double s = live ? promc__histogram_read(c, local) : 0;
+    promc__leave(a, sec);
+    if (!live)
+        return promc__seterr(PROMC_ENOTFOUND, "snapshot: stale handle, its series was removed");
     uint64_t total = 0;
     for (size_t i = 0; i <= f->nbuckets; i++) {
         total += local[i];

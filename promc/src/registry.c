@@ -392,7 +392,10 @@ promc_child *promc__register(promc_registry *reg, const promc_spec *spec) {
 int(promc_set_unit)(promc_metric *metric, const char *unit) {
     if (!metric || !unit || !*unit)
         return promc__seterr(PROMC_EINVAL, "promc_set_unit: no metric or unit");
-    promc_family *f = ((promc_child *)metric)->family;
+    promc_child *handle = promc__handle_child(metric);
+    if (!handle)
+        return promc__seterr(PROMC_ENOTFOUND, "promc_set_unit: stale handle");
+    promc_family *f = handle->family;
     /* OpenMetrics has no UNIT for these (client_python's parser rejects it). */
     if (f->type == PROMC_INFO || f->type == PROMC_STATESET)
         return promc__seterr(PROMC_EINVAL, "%s: info and stateset metrics have no unit", f->name);

@@ -9,6 +9,12 @@
  * forbids a few values 0.0.4 carries (a negative or NaN summary _sum, negative quantiles, a
  * histogram _sum beside negative buckets): those samples are left out of it alone.
  *
+ * Children are walked without the family lock, inside the scraping thread's section (see
+ * shard.h), so none of them is reclaimed under the walk; before the walk, each family
+ * gets its TTL sweep and limbo poll (lifecycle.c), which drop expired children. After the
+ * registered families come promc's own counters of dropped series (promc_series_expired_total,
+ * promc_series_overflow_total, one series per family with a TTL / a limit).
+ *
  * The renderer allocates nothing per series: each series' escaped label set is written once
  * into the output and copied from there for its other lines (a histogram has nbuckets + 3),
  * and numbers are formatted straight into the buffer (fmt.c).
@@ -378,12 +384,65 @@ static void render_family(promc_buf *out, promc_format fmt, promc_family *f) {
     uint64_t counts[PROMC_MAX_BUCKETS + 1];
     double quantiles[PROMC_MAX_QUANTILES];
     promc__render_family_header(out, fmt, f);
+    promc_arena *a = promc__arena();
+    if (!a) {
+        out->failed = true;
+        return;
+    }
+    uint64_t sec = promc__enter(a);
     PROMC_FOREACH_CHILD(f, c) {
         if (c->is_parent)
             continue;
         promc_series_view s;
         read_child(f, c, &s, values, counts, quantiles);
         promc__render_series(out, fmt, f, &s);
+    }
+    promc__leave(a, sec);
+}
+
+/* promc_series_expired_total / promc_series_overflow_total: one counter family each, present
+ * once some family has had a TTL / a limit, unless a registered family has the name. Rendered
+ * in their place in the sorted order of the registry's families. */
+static const struct {
+    const char *name, *help;
+    unsigned flag;
+} drop_kinds[] = {
+    {"promc_series_expired", "Series promc dropped because their TTL expired.", PROMC_HAS_TTL},
+    {"promc_series_overflow",
+     "labels() calls for new series refused or sent to the overflow series by a cardinality "
+     "limit.",
+     PROMC_HAS_LIMIT},
+};
+#define NDROP_KINDS (sizeof drop_kinds / sizeof drop_kinds[0])
+
+static void render_drop_counter(promc_buf *out, promc_format fmt, size_t k, promc_family **fams,
+                                size_t n) {
+    static const char *const label_names[] = {"family", NULL};
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        any |= (atomic_load_explicit(&fams[i]->lifecycle_flags, memory_order_relaxed) &
+                drop_kinds[k].flag) != 0;
+        if (strcmp(fams[i]->name, drop_kinds[k].name) == 0)
+            return; /* a registered family of that name takes precedence */
+    }
+    if (!any)
+        return;
+    promc_family view = {.name = (char *)drop_kinds[k].name,
+                         .help = (char *)drop_kinds[k].help,
+                         .type = PROMC_COUNTER,
+                         .nlabels = 1,
+                         .label_names = (char **)label_names};
+    promc__render_family_header(out, fmt, &view);
+    for (size_t i = 0; i < n; i++) {
+        if (!(atomic_load_explicit(&fams[i]->lifecycle_flags, memory_order_relaxed) &
+              drop_kinds[k].flag))
+            continue;
+        const char *value[1] = {fams[i]->name};
+        _Atomic uint64_t *total = drop_kinds[k].flag == PROMC_HAS_TTL ? &fams[i]->expired_total
+                                                                      : &fams[i]->overflow_total;
+        promc_series_view s = {.label_values = value,
+                               .value = (double)atomic_load_explicit(total, memory_order_relaxed)};
+        promc__render_series(out, fmt, &view, &s);
     }
 }
 
@@ -425,8 +484,17 @@ int promc__render_registry(promc_registry *reg, promc_format fmt, promc_buf *out
     if (!fams)
         return promc__seterr(PROMC_ENOMEM, "out of memory rendering metrics");
     qsort(fams, n, sizeof *fams, by_name);
-    for (size_t i = 0; i < n && !out->failed; i++)
+    /* TTL sweeps first, so the drop counters, wherever they sort, count this scrape's */
+    for (size_t i = 0; i < n; i++)
+        promc__family_maintain(fams[i]);
+    size_t k = 0;
+    for (size_t i = 0; i < n && !out->failed; i++) {
+        for (; k < NDROP_KINDS && strcmp(drop_kinds[k].name, fams[i]->name) < 0; k++)
+            render_drop_counter(out, fmt, k, fams, n);
         render_family(out, fmt, fams[i]);
+    }
+    for (; k < NDROP_KINDS; k++)
+        render_drop_counter(out, fmt, k, fams, n);
     free(fams);
 
     /* Collectors walk reg->collectors, which registration changes: under the lock. A failing

@@ -11,17 +11,33 @@
  *    from an exiting thread to the next one, so the next owner sees every value (and readers
  *    keep summing the arena's values whoever owns it);
  *  - a block pointer, once published with a release store, never changes until exit;
- *  - words are reused only once their child is freed (its family or registry freed), which the
- *    API documents as the end of its handles; they are zeroed in every arena before reuse, and
- *    the zeroing happens-before any use of the new child (words_lock, then the family's
- *    publication of the child).
+ *  - words are reused only once their child is reclaimed (after a grace period, lifecycle.c) or
+ *    freed with its family; they are zeroed in every arena before reuse, and the zeroing
+ *    happens-before any use of the new child (words_lock, then the family's publication of the
+ *    child);
+ *  - an exiting thread's arena is handed over with its TLS pointer cleared, so a later update
+ *    from the same thread (in another TLS destructor) attaches afresh instead of writing an
+ *    arena another thread may own by then.
+ *
+ * Grace periods (promc__grace_*): see shard.h. The asymmetric barrier is
+ * membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), registered once; where that fails (old kernel,
+ * seccomp) promc__strong_fences makes every section enter with a seq_cst fence instead.
+ *
+ * Fork: pthread_atfork handlers hold arena_lock and words_lock across fork(); in the child,
+ * arenas of threads that did not survive are handed to the free list when their thread was
+ * outside any section, and quarantined (never handed out, sections closed, odd histogram
+ * sequences repaired by readers: words_foreach's orphan flag) when it was inside one.
  */
 #include "shard.h"
 
 #include <stdatomic.h>
 #include <pthread.h>
+#include <linux/membarrier.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 _Thread_local promc_arena *promc__tls_arena __attribute__((tls_model("initial-exec")));
 
@@ -42,8 +58,13 @@ typedef struct free_stack {
 } free_stack;
 static free_stack free_by_size[PROMC_BLOCK_WORDS + 1];
 
+bool promc__strong_fences;
+static bool use_membarrier;
+
 static void arena_detach(void *arg) {
     promc_arena *a = arg;
+    if (promc__tls_arena == a)
+        promc__tls_arena = NULL; /* a later update from this thread attaches afresh */
     pthread_mutex_lock(&arena_lock);
     a->in_use = false;
     a->next_free = free_arenas;
@@ -51,8 +72,54 @@ static void arena_detach(void *arg) {
     pthread_mutex_unlock(&arena_lock);
 }
 
+static bool membarrier_register(void) {
+#if defined(__NR_membarrier) && !defined(PROMC_TSAN)
+    long cmds = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0);
+    return cmds >= 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
+           syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0) == 0;
+#else
+    return false;
+#endif
+}
+
+static void fork_prepare(void) {
+    pthread_mutex_lock(&arena_lock);
+    pthread_mutex_lock(&words_lock);
+}
+
+static void fork_parent(void) {
+    pthread_mutex_unlock(&words_lock);
+    pthread_mutex_unlock(&arena_lock);
+}
+
+/* Only the forking thread survives: its arena stays; every other attached arena lost its
+ * thread. One that was outside a section is consistent and goes to the free list; one caught
+ * inside a section may have a histogram sequence left odd, so it is closed and quarantined. */
+static void fork_child(void) {
+    promc_arena *own = promc__tls_arena;
+    for (promc_arena *a = atomic_load_explicit(&all_arenas, memory_order_relaxed); a; a = a->next) {
+        if (!a->in_use || a == own || a->quarantined)
+            continue;
+        uint64_t s = atomic_load_explicit(&a->section, memory_order_relaxed);
+        if (s & 1) {
+            atomic_store_explicit(&a->section, s + 1, memory_order_relaxed);
+            a->quarantined = true;
+        } else {
+            a->in_use = false;
+            a->next_free = free_arenas;
+            free_arenas = a;
+        }
+    }
+    use_membarrier = membarrier_register(); /* per process: register the child's own */
+    promc__strong_fences = !use_membarrier;
+    fork_parent();
+}
+
 static void make_exit_key(void) {
     pthread_key_create(&exit_key, arena_detach);
+    use_membarrier = membarrier_register();
+    promc__strong_fences = !use_membarrier;
+    pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
 
 promc_arena *promc__arena_attach(void) {
@@ -61,7 +128,8 @@ promc_arena *promc__arena_attach(void) {
     promc_arena *a = free_arenas;
     if (a) {
         free_arenas = a->next_free;
-    } else if ((a = calloc(1, sizeof *a)) != NULL) {
+    } else if ((a = aligned_alloc(64, sizeof *a)) != NULL) {
+        memset(a, 0, sizeof *a);
         a->next = atomic_load_explicit(&all_arenas, memory_order_relaxed);
         atomic_store_explicit(&all_arenas, a, memory_order_release);
     }
@@ -140,6 +208,50 @@ void promc__words_foreach(uint32_t idx, promc_words_fn fn, void *arg) {
         promc_word *b =
             atomic_load_explicit(&a->blocks[idx / PROMC_BLOCK_WORDS], memory_order_acquire);
         if (b)
-            fn(&b[idx % PROMC_BLOCK_WORDS], arg);
+            fn(&b[idx % PROMC_BLOCK_WORDS], a->quarantined, arg);
     }
+}
+
+/* ---- Grace periods ----------------------------------------------------------------------- */
+
+int promc__grace_start(promc_grace *g) {
+    pthread_once(&exit_key_once, make_exit_key); /* use_membarrier is settled */
+    /* Everything the caller unpublished is visible to every thread once the barrier returns:
+     * a section that began before it is odd in the snapshot below, one that begins after it
+     * cannot find what was unpublished. */
+    if (use_membarrier)
+        (void)syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0);
+    else
+        atomic_thread_fence(memory_order_seq_cst);
+    g->nodd = 0;
+    for (promc_arena *a = atomic_load_explicit(&all_arenas, memory_order_acquire); a; a = a->next) {
+        uint64_t s = atomic_load_explicit(&a->section, memory_order_acquire);
+        if (!(s & 1))
+            continue;
+        if (g->nodd == g->cap) {
+            size_t cap = g->cap ? g->cap * 2 : 8;
+            void *grown = realloc(g->odd, cap * sizeof g->odd[0]);
+            if (!grown)
+                return PROMC_ENOMEM;
+            g->odd = grown;
+            g->cap = cap;
+        }
+        g->odd[g->nodd].arena = a;
+        g->odd[g->nodd].section = s;
+        g->nodd++;
+    }
+    return 0;
+}
+
+bool promc__grace_done(const promc_grace *g) {
+    for (size_t i = 0; i < g->nodd; i++)
+        if (atomic_load_explicit(&g->odd[i].arena->section, memory_order_acquire) ==
+            g->odd[i].section)
+            return false;
+    return true;
+}
+
+void promc__grace_free(promc_grace *g) {
+    free(g->odd);
+    *g = (promc_grace){0};
 }

@@ -76,10 +76,11 @@ static void test_counter(promc_registry *r) {
     /* "ab","c" and "a","bc" are different children */
     CHECK(promc_counter_labels(l, "ab", "c") != promc_counter_labels(l, "a", "bc"));
 
-    /* remove one, clear all; removed handles stay usable but are new children when asked again */
+    /* remove one, clear all; removed handles are stale (a no-op), new children when asked again */
     CHECK_INT(promc_remove(l, PROMC_LABELS("GET", "200")), 0);
     CHECK_INT(promc_remove(l, PROMC_LABELS("GET", "200")), PROMC_ENOTFOUND);
-    CHECK_INT(promc_counter_inc(get), 0);
+    CHECK_INT(promc_counter_inc(get), PROMC_ENOTFOUND);
+    CHECK_DBL(promc_counter_value(get), 0);
     promc_counter *again = promc_counter_labels(l, "GET", "200");
     CHECK(again != NULL && again != get);
     CHECK_DBL(promc_counter_value(again), 0);

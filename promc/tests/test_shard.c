@@ -13,7 +13,8 @@ static void *write_from_thread(void *arg) {
     return NULL;
 }
 
-static void sum_word(const promc_word *w, void *arg) {
+static void sum_word(promc_word *w, bool orphan, void *arg) {
+    (void)orphan;
     *(uint64_t *)arg += atomic_load_explicit(w, memory_order_relaxed);
 }
 

@@ -6,9 +6,11 @@ Two graphs, both must be acyclic:
     objects), so a circle of calls between source files fails;
   - includes: header or source -> the internal headers it includes (quoted includes of
     promc/src), so a circle of headers fails, and no file includes a removed umbrella header.
-Usage: check_layers.py [--prefix P[,P...]] SRC_DIR OBJECT...
+Usage: check_layers.py [--prefix P[,P...]] [--group NAME=A,B ...] SRC_DIR OBJECT...
 Only symbols starting with one of the prefixes count (default: promc); an object is named by
-its source file, so the graph is one of source files.
+its source file, so the graph is one of source files. --group names files that are one
+layer split for size (family.c and lifecycle.c): they count as one node. Header NAME.h and
+its files count as that node in the include graph too.
 """
 import os
 import re
@@ -42,12 +44,16 @@ def find_cycle(graph):
     return None
 
 
-def call_graph(objects, prefixes):
+def node_of(stem, groups):
+    return groups.get(stem, stem)
+
+
+def call_graph(objects, prefixes, groups):
     defined, used = {}, {}
     for obj in objects:
-        name = os.path.basename(obj).split(".")[0]
+        name = node_of(os.path.basename(obj).split(".")[0], groups)
         out = subprocess.run(["nm", obj], capture_output=True, text=True, check=True).stdout
-        used[name] = set()
+        used.setdefault(name, set())
         for line in out.splitlines():
             parts = line.split()
             if len(parts) == 3 and parts[1] in "TDBRCV" and parts[2].startswith(prefixes):
@@ -63,14 +69,19 @@ def call_graph(objects, prefixes):
     return graph
 
 
-def include_graph(src, problems):
+def include_graph(src, problems, groups):
     graph = {}
     for f in sorted(os.listdir(src)):
         if not f.endswith((".c", ".h")):
             continue
         with open(os.path.join(src, f), encoding="utf-8") as fh:
             incs = re.findall(r'^#include "([^"]+)"', fh.read(), re.M)
-        graph[f] = {i for i in incs if os.path.exists(os.path.join(src, i))}
+        stem, ext = os.path.splitext(f)
+        node = node_of(stem, groups) + ext
+        graph.setdefault(node, set()).update(
+            node_of(os.path.splitext(i)[0], groups) + os.path.splitext(i)[1]
+            for i in incs if os.path.exists(os.path.join(src, i)))
+        graph[node].discard(node)
         if "promc_internal.h" in incs:
             problems.append(f"{f} includes promc_internal.h, an umbrella of every layer")
     return graph
@@ -79,8 +90,14 @@ def include_graph(src, problems):
 def main():
     args = sys.argv[1:]
     prefixes = ("promc",)
-    if len(args) >= 2 and args[0] == "--prefix":
-        prefixes = tuple(args[1].split(","))
+    groups = {}
+    while len(args) >= 2 and args[0] in ("--prefix", "--group"):
+        if args[0] == "--prefix":
+            prefixes = tuple(args[1].split(","))
+        else:
+            name, members = args[1].split("=", 1)
+            for m in members.split(","):
+                groups[m] = name
         args = args[2:]
     if not args:
         print(__doc__)
@@ -92,8 +109,8 @@ def main():
         return 1
     bad = 0
     problems = []
-    for what, graph in (("calls between source files", call_graph(objects, prefixes)),
-                        ("includes between internal files", include_graph(src, problems))):
+    for what, graph in (("calls between source files", call_graph(objects, prefixes, groups)),
+                        ("includes between internal files", include_graph(src, problems, groups))):
         cycle = find_cycle(graph)
         edges = sum(len(v) for v in graph.values())
         if cycle:

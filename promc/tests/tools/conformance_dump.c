@@ -130,6 +130,19 @@ static void build(promc_registry *r) {
     MUST(big);
     promc_counter_add(big, 1e20);
 
+    /* Series lifecycle: a TTL family and a limited one, so promc's drop counters
+     * (promc_series_expired_total, promc_series_overflow_total) are in the exposition. */
+    promc_counter *sessions =
+        promc_counter_new(r, "sessions_total", "With a TTL.", PROMC_LABELS("user"));
+    MUST(sessions);
+    MUST(promc_set_ttl(sessions, 3600) == 0);
+    MUST(promc_counter_inc(promc_counter_labels(sessions, "alice")) == 0);
+    promc_gauge *tenants = promc_gauge_new(r, "tenant_load", "With a limit.", PROMC_LABELS("tenant"));
+    MUST(tenants);
+    MUST(promc_set_limit(tenants, 1, PROMC_LIMIT_OVERFLOW) == 0);
+    MUST(promc_gauge_set(promc_gauge_labels(tenants, "t1"), 1) == 0);
+    MUST(promc_gauge_set(promc_gauge_labels(tenants, "t2"), 2) == 0); /* the overflow series */
+
     MUST(promc_collector_register(r, "dump", collect, NULL) == 0);
 }
 
