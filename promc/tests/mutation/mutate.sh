@@ -97,7 +97,7 @@ apply() {
             my ($old, $new) = (shift, shift);
             my $re = join "\\n[ \\t]*", map { quotemeta } split /\{NL\}/, $old, -1;
             my $n = () = $s =~ /$re/g;
-            if ($n != 1) { print "$old (found $n times)\n"; exit 1 }
+            if ($n != 1) { print $n ? "$old (not unique: found $n times)\n" : "$old\n"; exit 1 }
             $new =~ s/\{NL\}/\n/g;
             $s =~ s/$re/$new/;
         }
