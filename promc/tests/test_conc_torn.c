@@ -10,6 +10,7 @@
  * promc_render output (both formats) while two writers write, for a few hundred ms.
  * A counter has no seqlock (its integer and float words are read one after the other), so
  * no ratio between them holds at every instant; its exact total is checked once writers stop.
+ * Both writers also add 1 to one gauge, 8 times per round: an add lost to a race shows in its total.
  */
 #include "check.h"
 #include "promc.h"
@@ -29,6 +30,7 @@ enum { WRITERS = 2, RUN_MS = 400, NB = 200, MIN_SNAPSHOTS = 2000, MIN_RENDERS = 
 static promc_registry *reg;
 static promc_histogram *constant, *mixed;
 static promc_counter *halves;
+static promc_gauge *adds; /* both writers add to it: a lost add shows in its total */
 static atomic_int stop;
 static atomic_long torn_snapshot, torn_render, bad_counter, snapshots, renders, rounds;
 
@@ -46,6 +48,8 @@ static void *writer(void *arg) {
         promc_histogram_observe(mixed, i % 2 ? 2 * K : K);
         promc_counter_add(halves, 0.5); /* the float part: every value a multiple of 0.5 */
         promc_counter_inc(halves);      /* the integer part */
+        for (int j = 0; j < 8; j++) /* a tight run of adds: races on the one line are many */
+            promc_gauge_add(adds, 1);
         i++;
     }
     atomic_fetch_add(&rounds, i);
@@ -128,8 +132,9 @@ int main(void) {
     constant = promc_histogram_new(reg, "torn_constant", "Observes K only.", NULL, many, NB);
     mixed = promc_histogram_new(reg, "torn_mixed", "Observes K and 2K.", NULL, bounds, 3);
     halves = promc_counter_new(reg, "torn_halves", "Adds 1.5 per round.", NULL);
-    CHECK(constant && mixed && halves);
-    if (!constant || !mixed || !halves)
+    adds = promc_gauge_new(reg, "torn_adds", "Adds 8 per round.", NULL);
+    CHECK(constant && mixed && halves && adds);
+    if (!constant || !mixed || !halves || !adds)
         return check_report("test_conc_torn");
 
     pthread_t w[WRITERS], s;
@@ -158,6 +163,7 @@ int main(void) {
     CHECK(count > 0);
     CHECK_DBL(sum, (double)count * K);
     CHECK_DBL(promc_counter_value(halves), 1.5 * (double)atomic_load(&rounds));
+    CHECK_DBL(promc_gauge_value(adds), 8 * (double)atomic_load(&rounds));
     printf("test_conc_torn: %ld snapshots (%ld torn), %ld renders (%ld torn), %llu observations\n",
            atomic_load(&snapshots), atomic_load(&torn_snapshot), atomic_load(&renders),
            atomic_load(&torn_render), (unsigned long long)count);
