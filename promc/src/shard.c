@@ -219,10 +219,16 @@ int promc__grace_start(promc_grace *g) {
     /* Everything the caller unpublished is visible to every thread once the barrier returns:
      * a section that began before it is odd in the snapshot below, one that begins after it
      * cannot find what was unpublished. */
-    if (use_membarrier)
+    if (use_membarrier) {
         (void)syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0);
-    else
+    } else {
+#if defined(PROMC_TSAN) /* no atomic_thread_fence under GCC's TSan: a seq_cst RMW instead */
+        static _Atomic uint64_t fence_word;
+        (void)atomic_fetch_add_explicit(&fence_word, 0, memory_order_seq_cst);
+#else
         atomic_thread_fence(memory_order_seq_cst);
+#endif
+    }
     g->nodd = 0;
     for (promc_arena *a = atomic_load_explicit(&all_arenas, memory_order_acquire); a; a = a->next) {
         uint64_t s = atomic_load_explicit(&a->section, memory_order_acquire);

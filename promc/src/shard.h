@@ -68,10 +68,12 @@ extern bool promc__strong_fences __attribute__((visibility("hidden")));
 /* Branch-free: a nested enter stores the odd value again, and its leave stores it back. */
 static inline uint64_t promc__enter(promc_arena *a) {
     uint64_t s = atomic_load_explicit(&a->section, memory_order_relaxed);
-    atomic_store_explicit(&a->section, s | 1u, memory_order_relaxed);
 #if defined(PROMC_TSAN)
-    atomic_thread_fence(memory_order_seq_cst);
+    /* GCC's TSan supports no atomic_thread_fence: a seq_cst exchange is the full barrier there
+     * (a locked instruction on x86, as the fence would be). */
+    (void)atomic_exchange_explicit(&a->section, s | 1u, memory_order_seq_cst);
 #else
+    atomic_store_explicit(&a->section, s | 1u, memory_order_relaxed);
     if (__builtin_expect(promc__strong_fences, 0))
         atomic_thread_fence(memory_order_seq_cst);
     else
