@@ -16,8 +16,7 @@
 /* sort.SearchFloat64s(bounds, frac) for the 2^schema bounds of a schema > 0: the index of the
  * first bound >= frac (2^schema if none). A fixed number of halvings, no early exit, so it is
  * the same few ns for every value. */
-static int32_t search_bounds(const double *b, int32_t n, double frac)
-{
+static int32_t search_bounds(const double *b, int32_t n, double frac) {
     int32_t pos = 0;
     for (int32_t step = n >> 1; step > 0; step >>= 1)
         if (b[pos + step - 1] < frac)
@@ -25,8 +24,7 @@ static int32_t search_bounds(const double *b, int32_t n, double frac)
     return pos + (b[pos] < frac);
 }
 
-int32_t promc__native_key(double v, int schema)
-{
+int32_t promc__native_key(double v, int schema) {
     int inf = isinf(v) != 0; /* glibc's isinf is -1 for -Inf */
     int exp;
     /* client_golang: "pretend v is MaxFloat64 but later increment key by one". */
@@ -47,8 +45,7 @@ int32_t promc__native_key(double v, int schema)
 }
 
 enum promc__native_side promc__native_place(double v, int schema, double zero_threshold,
-                                            int32_t *key)
-{
+                                            int32_t *key) {
     if (isnan(v))
         return PROMC__NATIVE_NONE;
     /* The comparison uses ±DBL_MAX for ±Inf, like client_golang, so a zero threshold widened to
@@ -67,8 +64,7 @@ enum promc__native_side promc__native_place(double v, int schema, double zero_th
 
 /* Go's math.Log2: exact for powers of two, log(frac)/ln2 + exp otherwise. pickSchema floors a
  * double log2, so the way it is computed decides the schema at the exact factors 2^(2^-n). */
-static double go_log2(double x)
-{
+static double go_log2(double x) {
     int exp;
     double frac = frexp(x, &exp);
     if (frac == 0.5)
@@ -76,8 +72,7 @@ static double go_log2(double x)
     return log(frac) * (1 / M_LN2) + (double)exp;
 }
 
-int32_t promc__native_pick_schema(double bucket_factor)
-{
+int32_t promc__native_pick_schema(double bucket_factor) {
     if (!(bucket_factor > 1))
         return PROMC__NATIVE_NO_SCHEMA;
     double floor_ = floor(go_log2(go_log2(bucket_factor)));
@@ -88,8 +83,7 @@ int32_t promc__native_pick_schema(double bucket_factor)
     return -(int32_t)floor_;
 }
 
-double promc__native_zero_threshold(double opt)
-{
+double promc__native_zero_threshold(double opt) {
     if (opt > 0)
         return opt;
     if (opt == 0)
@@ -97,15 +91,13 @@ double promc__native_zero_threshold(double opt)
     return 0; /* negative (NativeHistogramZeroThresholdZero) or NaN */
 }
 
-int32_t promc__native_reduce_key(int32_t key)
-{
+int32_t promc__native_reduce_key(int32_t key) {
     if (key > 0)
         key++;
     return key / 2; /* truncation toward zero, as Go's key /= 2 */
 }
 
-size_t promc__native_reduce(int32_t *keys, int64_t *counts, size_t n)
-{
+size_t promc__native_reduce(int32_t *keys, int64_t *counts, size_t n) {
     size_t out = 0;
     for (size_t i = 0; i < n; i++) {
         int32_t k = promc__native_reduce_key(keys[i]);
@@ -120,8 +112,7 @@ size_t promc__native_reduce(int32_t *keys, int64_t *counts, size_t n)
     return out;
 }
 
-double promc__native_upper_bound(int32_t key, int schema)
-{
+double promc__native_upper_bound(int32_t key, int schema) {
     if (schema < 0) {
         int64_t exp = (int64_t)key * ((int64_t)1 << -schema);
         if (exp == 1024)
@@ -139,8 +130,7 @@ double promc__native_upper_bound(int32_t key, int schema)
 }
 
 size_t promc__native_spans(const int32_t *keys, const int64_t *counts, size_t n,
-                           promc__native_span *spans, int64_t *deltas, size_t *n_deltas)
-{
+                           promc__native_span *spans, int64_t *deltas, size_t *n_deltas) {
     size_t ns = 0, nd = 0;
     int64_t prev = 0;
     int32_t next = 0;

@@ -11,8 +11,7 @@
 #include "native_schema.h"
 
 static uint64_t rng = 42;
-static uint64_t next_u64(void)
-{
+static uint64_t next_u64(void) {
     uint64_t z = (rng += 0x9e3779b97f4a7c15ull);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
@@ -20,8 +19,7 @@ static uint64_t next_u64(void)
 }
 
 /* Every finite positive v lies in (upper_bound(key-1), upper_bound(key)] (but see below). */
-static void test_key_contains_value(void)
-{
+static void test_key_contains_value(void) {
     int bad = 0;
     for (int schema = -4; schema <= 8; schema++)
         for (int i = 0; i < 20000; i++) {
@@ -50,8 +48,7 @@ static void test_key_contains_value(void)
     CHECK_DBL(promc__native_upper_bound(1, -1), 4.0);
 }
 
-static void test_place(void)
-{
+static void test_place(void) {
     int32_t k = 12345;
     CHECK_INT(promc__native_place(NAN, 3, 0, &k), PROMC__NATIVE_NONE);
     CHECK_INT(promc__native_place(0.0, 3, 0, &k), PROMC__NATIVE_ZERO);
@@ -71,8 +68,7 @@ static void test_place(void)
     CHECK_INT(promc__native_pick_schema(1.0001), 8);
 }
 
-static void test_spans(void)
-{
+static void test_spans(void) {
     /* Gaps of 1 and 2 are filled with empty buckets, a gap of 3 starts a new span. */
     const int32_t keys[] = {-2, -1, 1, 4, 8};
     const int64_t counts[] = {1, 2, 3, 4, 5};
@@ -93,8 +89,7 @@ static void test_spans(void)
     CHECK_INT(nd, 0);
 }
 
-static void test_reduce(void)
-{
+static void test_reduce(void) {
     int32_t keys[] = {-3, -2, -1, 0, 1, 2, 3, 5};
     int64_t counts[] = {1, 2, 3, 4, 5, 6, 7, 8};
     size_t n = promc__native_reduce(keys, counts, 8);
@@ -116,8 +111,7 @@ static void test_reduce(void)
         }
 }
 
-int main(void)
-{
+int main(void) {
     test_key_contains_value();
     test_place();
     test_spans();

@@ -20,23 +20,20 @@
 #include "native_bounds.h"
 #include "native_schema.h"
 
-static uint64_t sm_next(uint64_t *s)
-{
+static uint64_t sm_next(uint64_t *s) {
     uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     return z ^ (z >> 31);
 }
 
-static double from_bits(uint64_t b)
-{
+static double from_bits(uint64_t b) {
     double d;
     memcpy(&d, &b, sizeof d);
     return d;
 }
 
-static uint64_t to_bits(double d)
-{
+static uint64_t to_bits(double d) {
     uint64_t b;
     memcpy(&b, &d, sizeof b);
     return b;
@@ -44,7 +41,7 @@ static uint64_t to_bits(double d)
 
 /* ---- the model of one client_golang histogram ---- */
 
-#define SIDE_SLOTS(s) ((size_t)2112 << ((s) > 0 ? (s) : 0))
+#define SIDE_SLOTS(s)  ((size_t)2112 << ((s) > 0 ? (s) : 0))
 #define SIDE_ORIGIN(s) ((int64_t)1080 << ((s) > 0 ? (s) : 0))
 
 typedef struct side {
@@ -61,8 +58,7 @@ typedef struct hist {
     side pos, neg;
 } hist;
 
-static void side_alloc(side *sd, int schema)
-{
+static void side_alloc(side *sd, int schema) {
     sd->count = calloc(SIDE_SLOTS(schema), sizeof *sd->count);
     sd->present = calloc(SIDE_SLOTS(schema), 1);
     if (!sd->count || !sd->present) {
@@ -71,14 +67,12 @@ static void side_alloc(side *sd, int schema)
     }
 }
 
-static void side_free(side *sd)
-{
+static void side_free(side *sd) {
     free(sd->count);
     free(sd->present);
 }
 
-static void hist_init(hist *h, double factor, double zt_opt, uint32_t max_buckets)
-{
+static void hist_init(hist *h, double factor, double zt_opt, uint32_t max_buckets) {
     memset(h, 0, sizeof *h);
     h->schema = promc__native_pick_schema(factor);
     h->zt = promc__native_zero_threshold(zt_opt);
@@ -87,15 +81,13 @@ static void hist_init(hist *h, double factor, double zt_opt, uint32_t max_bucket
     side_alloc(&h->neg, h->schema);
 }
 
-static void hist_free(hist *h)
-{
+static void hist_free(hist *h) {
     side_free(&h->pos);
     side_free(&h->neg);
 }
 
 /* The existing buckets of a side, ascending. keys/counts must have SIDE_SLOTS room. */
-static size_t side_collect(const side *sd, int schema, int32_t *keys, int64_t *counts)
-{
+static size_t side_collect(const side *sd, int schema, int32_t *keys, int64_t *counts) {
     size_t n = 0;
     for (size_t i = 0; i < SIDE_SLOTS(schema); i++)
         if (sd->present[i]) {
@@ -105,8 +97,7 @@ static size_t side_collect(const side *sd, int schema, int32_t *keys, int64_t *c
     return n;
 }
 
-static void side_reduce(side *sd, int schema, uint32_t *n_buckets)
-{
+static void side_reduce(side *sd, int schema, uint32_t *n_buckets) {
     size_t slots = SIDE_SLOTS(schema);
     int32_t *keys = malloc(slots * sizeof *keys);
     int64_t *counts = malloc(slots * sizeof *counts);
@@ -126,8 +117,7 @@ static void side_reduce(side *sd, int schema, uint32_t *n_buckets)
 
 /* client_golang's doubleBucketWidth, seen from outside: the schema drops by one, the buckets
  * merge, and the sum is re-added to a zeroed one (0 + -0.0 is +0.0, as in Go). */
-static void hist_double_width(hist *h)
-{
+static void hist_double_width(hist *h) {
     if (h->schema == PROMC__NATIVE_SCHEMA_MIN)
         return;
     h->n_buckets = 0;
@@ -137,8 +127,7 @@ static void hist_double_width(hist *h)
     h->sum = 0.0 + h->sum;
 }
 
-static void hist_observe(hist *h, double v)
-{
+static void hist_observe(hist *h, double v) {
     h->sum += v;
     int32_t key;
     side *sd = NULL;
@@ -172,16 +161,14 @@ static void hist_observe(hist *h, double v)
 
 /* ---- output, byte for byte the Go side's ---- */
 
-static void print_bits(const char *name, double d)
-{
+static void print_bits(const char *name, double d) {
     if (isnan(d))
         printf("%s NaN\n", name);
     else
         printf("%s %016" PRIx64 "\n", name, to_bits(d));
 }
 
-static void print_side(const char *name, const side *sd, int schema)
-{
+static void print_side(const char *name, const side *sd, int schema) {
     size_t slots = SIDE_SLOTS(schema);
     int32_t *keys = malloc(slots * sizeof *keys);
     int64_t *counts = malloc(slots * sizeof *counts);
@@ -203,8 +190,7 @@ static void print_side(const char *name, const side *sd, int schema)
     free(deltas);
 }
 
-static void dump(const char *name, const hist *h)
-{
+static void dump(const char *name, const hist *h) {
     printf("hist %s\nschema %d\n", name, h->schema);
     print_bits("zero_threshold", h->zt);
     printf("zero_count %" PRIu64 "\ncount %" PRIu64 "\n", h->zero_count, h->count);
@@ -215,9 +201,8 @@ static void dump(const char *name, const hist *h)
 
 /* ---- the streams, in golang/main.go's order ---- */
 
-static double *edge_values(double zt, size_t *n_out)
-{
-    static const int shifts[] = {-1021, -1000, -500, -127, -126, -64, -10, -2, -1, 0, 1,
+static double *edge_values(double zt, size_t *n_out) {
+    static const int shifts[] = {-1021, -1000, -500, -127, -126, -64, -10, -2,   -1,   0,   1,
                                  2,     3,     10,   64,   127,  128, 500, 1000, 1023, 1024};
     size_t cap = 2 * (3 * 2046 + 3 * 52 + 4 + 3 * 256 * 21 + 3 + 5), n = 0;
     double *v = malloc(cap * sizeof *v);
@@ -256,8 +241,7 @@ static double *edge_values(double zt, size_t *n_out)
     return v;
 }
 
-static double random_value(uint64_t *s, int narrow)
-{
+static double random_value(uint64_t *s, int narrow) {
     uint64_t r1 = sm_next(s), r2 = sm_next(s), field;
     if (narrow)
         field = 1023 - 20 + (r1 >> 8) % 41;
@@ -268,24 +252,21 @@ static double random_value(uint64_t *s, int narrow)
     return from_bits((r1 & (1ull << 63)) | field << 52 | (r2 & ((1ull << 52) - 1)));
 }
 
-static double factor_for(int schema)
-{
+static double factor_for(int schema) {
     return pow(2, pow(2, -schema) * 1.2);
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     long n_random = argc > 1 ? atol(argv[1]) : 120000;
     unsigned long long total = 0;
-    static const uint64_t picks[] = {
-        0x3ff6a09e667f3bcd, 0x3ff306fe0a31b715, 0x3ff172b83c7d517b, 0x3ff0b5586cf9890f,
-        0x3ff059b0d3158574, 0x3ff02c9a3e778061, 0x3ff0163da9fb3335, 0x3ff00b1afa5abcbf,
-        0x4000000000000000, 0x4010000000000000, 0x4030000000000000, 0x4070000000000000,
-        0x40f0000000000000, 0x3ff199999999999a, 0x7e37e43c8800759c};
+    static const uint64_t picks[] = {0x3ff6a09e667f3bcd, 0x3ff306fe0a31b715, 0x3ff172b83c7d517b,
+                                     0x3ff0b5586cf9890f, 0x3ff059b0d3158574, 0x3ff02c9a3e778061,
+                                     0x3ff0163da9fb3335, 0x3ff00b1afa5abcbf, 0x4000000000000000,
+                                     0x4010000000000000, 0x4030000000000000, 0x4070000000000000,
+                                     0x40f0000000000000, 0x3ff199999999999a, 0x7e37e43c8800759c};
     for (size_t i = 0; i < sizeof picks / sizeof picks[0]; i++)
         for (uint64_t x = picks[i] - 1; x <= picks[i] + 1; x++)
-            printf("pick %016" PRIx64 " %" PRId32 "\n", x,
-                   promc__native_pick_schema(from_bits(x)));
+            printf("pick %016" PRIx64 " %" PRId32 "\n", x, promc__native_pick_schema(from_bits(x)));
 
     static const double zts[] = {0, -1, 1e-310, 1e-3, 1};
     for (int zi = 0; zi < 5; zi++)
