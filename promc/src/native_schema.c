@@ -10,18 +10,20 @@
 
 #include <float.h>
 #include <math.h>
+#include <string.h>
 
 #include "native_bounds.h"
 
-/* sort.SearchFloat64s(bounds, frac) for the 2^schema bounds of a schema > 0: the index of the
- * first bound >= frac (2^schema if none). A fixed number of halvings, no early exit, so it is
- * the same few ns for every value. */
-static int32_t search_bounds(const double *b, int32_t n, double frac) {
-    int32_t pos = 0;
-    for (int32_t step = n >> 1; step > 0; step >>= 1)
-        if (b[pos + step - 1] < frac)
-            pos += step;
-    return pos + (b[pos] < frac);
+/* sort.SearchFloat64s(bounds, frac) for a schema > 0: the index of the first bound >= frac
+ * (2^schema if none). The top 10 mantissa bits pick a slot narrower than any bucket, whose
+ * precomputed count of bounds below it is the answer or one less: one load, one compare, no
+ * data-dependent branch chain (a binary search mispredicts on random values). */
+static int32_t search_bounds(int schema, double frac) {
+    uint64_t bits;
+    memcpy(&bits, &frac, sizeof bits);
+    int32_t n = (int32_t)1 << schema;
+    int32_t idx = promc__native_slots[schema][(bits >> 42) & 1023];
+    return idx + (idx < n && promc__native_bounds[schema][idx] < frac);
 }
 
 int32_t promc__native_key(double v, int schema) {
@@ -32,7 +34,7 @@ int32_t promc__native_key(double v, int schema) {
     int32_t key;
     if (schema > 0) {
         int32_t n = (int32_t)1 << schema;
-        key = search_bounds(promc__native_bounds[schema], n, frac) + (int32_t)(exp - 1) * n;
+        key = search_bounds(schema, frac) + (int32_t)(exp - 1) * n;
     } else {
         int32_t div = (int32_t)1 << -schema;
         key = exp;

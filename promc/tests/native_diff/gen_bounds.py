@@ -30,6 +30,20 @@ for i in range(0, len(tables), 2):
     for j in range(0, len(nums), 4):
         out.append("    " + ", ".join(nums[j:j + 4]) + ",")
     out.append("};")
+# Slot tables: for frac in [0.5 + j/2048, 0.5 + (j+1)/2048) (j = the top 10 mantissa bits), the
+# number of bounds below the slot start. A slot is narrower than any bucket (schema 8's
+# narrowest is 0.5 * (2^(1/256) - 1) > 1/2048), so the search is this plus at most one compare.
+out.append("static const unsigned short promc__native_slots[9][1024] = {")
+by_schema = {}
+for i in range(0, len(tables), 2):
+    by_schema[int(tables[i])] = [float(x) for x in re.findall(r"[0-9]+\.[0-9]+(?:e-?[0-9]+)?", tables[i + 1])]
+for schema in range(9):
+    b = by_schema[schema]
+    gaps = [y - x for x, y in zip(b, b[1:])] + [1 - b[-1]]
+    assert min(gaps) > 1 / 2048
+    slots = [sum(1 for x in b if x < 0.5 + j / 2048) for j in range(1024)]
+    out.append("    {" + ", ".join(map(str, slots)) + "},")
+out.append("};")
 out.append("")
 out.append("static const double *const promc__native_bounds[9] = {")
 out.append("    " + ", ".join("promc__native_bounds_%d" % s for s in range(9)) + ",")
