@@ -1,0 +1,77 @@
+/* native_schema.h -- bucket arithmetic of native (sparse exponential) histograms, internal.
+ *
+ * Groundwork for issue 8, not wired into promc yet: a pure, self-contained module (no promc
+ * types, no allocation) that reproduces client_golang 1.14's native histogram placement bit for
+ * bit. The coming histogram.c will call promc__native_place() on the hot path to find the
+ * (side, key) of an observation, promc__native_reduce() under its slow-path lock when the bucket
+ * count exceeds max_buckets, and promc__native_spans() at scrape time to turn its sorted sparse
+ * buckets into the protobuf BucketSpan + delta layout that pb.c encodes.
+ *
+ * A key k of schema s names the bucket (2^((k-1)/2^s), 2^(k/2^s)]: upper bound inclusive, key 0
+ * ends at 1. Keys are per side: negative observations use the key of their absolute value.
+ */
+#ifndef PROMC_NATIVE_SCHEMA_H
+#define PROMC_NATIVE_SCHEMA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROMC__NATIVE_SCHEMA_MIN (-4)
+#define PROMC__NATIVE_SCHEMA_MAX 8
+/* pick_schema's answer for a bucket factor <= 1: no native buckets (client_golang: MinInt32). */
+#define PROMC__NATIVE_NO_SCHEMA INT32_MIN
+/* client_golang's DefNativeHistogramZeroThreshold, 2^-128. */
+#define PROMC__NATIVE_ZERO_THRESHOLD_DEFAULT 2.938735877055719e-39
+
+/* Where an observation goes. NaN goes nowhere: client_golang adds it to count and sum only. */
+enum promc__native_side {
+    PROMC__NATIVE_NONE = 0, /* NaN */
+    PROMC__NATIVE_ZERO,     /* |v| <= zero threshold */
+    PROMC__NATIVE_POS,
+    PROMC__NATIVE_NEG,
+};
+
+/* One protobuf BucketSpan: offset from the end of the previous span (from key 0 for the first). */
+typedef struct promc__native_span {
+    int32_t offset;
+    uint32_t length;
+} promc__native_span;
+
+/* The key of |v| in schema -4..8. ±Inf get the key after the one of DBL_MAX, as client_golang
+ * does. v must not be NaN. No allocation, no branches beyond a 2^schema binary search. */
+int32_t promc__native_key(double v, int schema);
+
+/* The side and (for POS/NEG) key of an observation: v > zt positive, v < -zt negative, else the
+ * zero bucket (so ±0 and NaN never get a key). */
+enum promc__native_side promc__native_place(double v, int schema, double zero_threshold,
+                                            int32_t *key);
+
+/* client_golang's pickSchema: the largest n in -4..8 with 2^(2^-n) <= factor (8 for factors
+ * below 2^(2^-8)); PROMC__NATIVE_NO_SCHEMA for factor <= 1 (or NaN): no native buckets. */
+int32_t promc__native_pick_schema(double bucket_factor);
+
+/* The zero threshold a HistogramOpts value stands for: > 0 itself, 0 the default (2^-128),
+ * negative (NativeHistogramZeroThresholdZero) a threshold of exactly 0. */
+double promc__native_zero_threshold(double opt);
+
+/* The key in schema s-1 of the bucket holding key in schema s (client_golang's
+ * doubleBucketWidth: keys 2k-1 and 2k merge into k). */
+int32_t promc__native_reduce_key(int32_t key);
+
+/* Merges n sorted (ascending, unique) keys with their counts in place into schema s-1; returns
+ * the new number of buckets. The key map is monotone, so the result stays sorted. */
+size_t promc__native_reduce(int32_t *keys, int64_t *counts, size_t n);
+
+/* client_golang's getLe: the upper bound of bucket key in schema; DBL_MAX for the last finite
+ * bucket, +Inf for the ±Inf bucket. Used to widen the zero bucket onto the smallest bucket. */
+double promc__native_upper_bound(int32_t key, int schema);
+
+/* client_golang's makeBuckets: n sorted unique keys with their counts (zero counts allowed: a
+ * bucket that exists but is empty since the last scrape) to spans and delta-encoded counts.
+ * Gaps of 1 or 2 keys are filled with empty buckets inside a span; longer gaps start a new span.
+ * spans needs room for n entries, deltas for 3n. Returns the number of spans; *n_deltas gets
+ * the number of deltas (the sum of the span lengths). */
+size_t promc__native_spans(const int32_t *keys, const int64_t *counts, size_t n,
+                           promc__native_span *spans, int64_t *deltas, size_t *n_deltas);
+
+#endif
