@@ -27,7 +27,8 @@ build-tsan:
 	$(CMAKE) -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSANITIZE=thread >/dev/null
 	$(CMAKE) --build build-tsan -j$(JOBS)
 
-# Plain build: every test. ASan+UBSan (+LSan): every test but the slow end-to-end stack ones.
+# Plain build: every test (the mutation run included). ASan+UBSan (+LSan): every test but the
+# slow end-to-end stack ones and the mutation run (it builds its own copies of promc).
 # TSan: the concurrency tests.
 test: deps
 	$(MAKE) build build-asan build-tsan
@@ -37,7 +38,7 @@ test-plain:
 	$(CTEST) --test-dir build --output-on-failure
 test-asan:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  $(CTEST) --test-dir build-asan --output-on-failure -LE slow
+	  $(CTEST) --test-dir build-asan --output-on-failure -LE "slow|mutation"
 test-tsan:
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 	  $(CTEST) --test-dir build-tsan --output-on-failure -L concurrency
