@@ -130,7 +130,7 @@ static void requeue_front(ws_mq_pipeline *p, list *l) {
 /* The connection is gone: what was in flight may or may not have reached the broker. */
 static void drop(ws_mq_pipeline *p) {
     if (p->conn) {
-        ws_mq_close(p->conn);
+        amqp_destroy_connection(p->conn); /* no close handshake with a failed connection */
         p->conn = NULL;
     }
     p->blocked = false;
@@ -389,15 +389,20 @@ static void expire(ws_mq_pipeline *p, double now) {
     }
 }
 
-/* The next deadline among everything waiting, or now + 1 s. */
+/* When to come round again for deadlines: the earliest of the two lists' heads (both are
+ * nearly in deadline order: messages are queued and written in order, retries go first), and
+ * no later than 100 ms while anything waits, for the few out of order (expire scans all). */
 static double next_deadline(ws_mq_pipeline *p, double now) {
     double t = now + 1.0;
     pthread_mutex_lock(&p->lock);
-    for (node *n = p->queued.head; n; n = n->next)
-        t = n->deadline < t ? n->deadline : t;
+    if (p->queued.head && p->queued.head->deadline < t)
+        t = p->queued.head->deadline;
+    bool waiting = p->queued.n > 0;
     pthread_mutex_unlock(&p->lock);
-    for (node *n = p->inflight.head; n; n = n->next)
-        t = n->deadline < t ? n->deadline : t;
+    if (p->inflight.head && p->inflight.head->deadline < t)
+        t = p->inflight.head->deadline;
+    if ((waiting || p->inflight.n > 0) && t > now + 0.1)
+        t = now + 0.1;
     return t;
 }
 

@@ -40,9 +40,11 @@ ws_mq_publisher *ws_mq_publisher_new(const ws_mq_config *cfg, const char *queue)
     return p;
 }
 
+/* A connection that failed, timed out or is blocked is not worth a close handshake that the
+ * broker may never answer: drop it at once. */
 static void drop(ws_mq_publisher *p) {
     if (p->conn) {
-        ws_mq_close(p->conn);
+        amqp_destroy_connection(p->conn);
         p->conn = NULL;
     }
     p->blocked = false;
@@ -258,7 +260,10 @@ static int attempt(ws_mq_publisher *p, batch *b, const ws_mq_msg *msgs, size_t n
     if (sent == 0)
         return -1;
     if (wait_confirms(p, b, deadline) != 0) {
-        drop(p); /* late confirms would otherwise be mistaken for the next batch's */
+        /* A blocked connection is not dead: keep it, so the next publishes fail at once
+         * until the broker unblocks it (late confirms name older tags: ignored). */
+        if (!p->blocked || !p->conn)
+            drop(p);
         p->in_doubt = true;
         if (b->pending == sent)
             return -1;
