@@ -103,8 +103,7 @@ amqp_connection_state_t ws_mq_open(const ws_mq_config *cfg, const char *queue, c
     };
     amqp_table_entry_t props[] = {
         {amqp_cstring_bytes("capabilities"),
-         {AMQP_FIELD_KIND_TABLE,
-          {.table = {(int)(sizeof caps / sizeof caps[0]), caps}}}},
+         {AMQP_FIELD_KIND_TABLE, {.table = {(int)(sizeof caps / sizeof caps[0]), caps}}}},
     };
     amqp_table_t client_props = {(int)(sizeof props / sizeof props[0]), props};
     /* Heartbeats: rabbitmq-c only sends and checks them from inside its own calls, so they

@@ -237,8 +237,8 @@ static int on_frame(ws_mq_pipeline *p, const amqp_frame_t *f) {
         return 0;
     case AMQP_CHANNEL_CLOSE_METHOD: {
         const amqp_channel_close_t *m = f->payload.method.decoded;
-        set_error(p, "broker closed the channel: %u %.*s", m->reply_code,
-                  (int)m->reply_text.len, (const char *)m->reply_text.bytes);
+        set_error(p, "broker closed the channel: %u %.*s", m->reply_code, (int)m->reply_text.len,
+                  (const char *)m->reply_text.bytes);
         return -1;
     }
     case AMQP_CONNECTION_CLOSE_METHOD:
@@ -285,8 +285,7 @@ static int connect_pipeline(ws_mq_pipeline *p) {
     }
     if (!p->conn) {
         set_error(p, "%s", err);
-        log_every(5, WS_WARN, "mq publisher cannot connect queue=%s error=\"%s\"", p->queue,
-                  err);
+        log_every(5, WS_WARN, "mq publisher cannot connect queue=%s error=\"%s\"", p->queue, err);
         p->retry_at = ws_now() + ws_backoff_next(&p->backoff) / 1000.0;
         return -1;
     }
@@ -474,8 +473,7 @@ static void *io_main(void *arg) {
 
 /* ---- public ---- */
 
-ws_mq_pipeline *ws_mq_pipeline_new(const ws_mq_config *cfg, const char *queue,
-                                   int max_inflight) {
+ws_mq_pipeline *ws_mq_pipeline_new(const ws_mq_config *cfg, const char *queue, int max_inflight) {
     ws_mq_pipeline *p = calloc(1, sizeof *p);
     if (!p)
         return NULL;

@@ -213,8 +213,7 @@ static int wait_confirms(ws_mq_publisher *p, batch *b, double deadline) {
 
 /* One attempt on the current connection: -1 if it could not publish at all, else the number
  * of confirmed messages; b->st says what became of each. */
-static int attempt(ws_mq_publisher *p, batch *b, const ws_mq_msg *msgs, size_t n,
-                   double deadline) {
+static int attempt(ws_mq_publisher *p, batch *b, const ws_mq_msg *msgs, size_t n, double deadline) {
     if (ensure_connected(p) != 0)
         return -1;
     *b = (batch){.msgs = msgs, .first = p->next_tag, .n = n, .pending = n};
@@ -287,8 +286,8 @@ static int retry_returned(ws_mq_publisher *p, const batch *b, double deadline) {
     }
     if (k == 0 || !p->conn)
         return 0;
-    log_warn("mq publish returned unroutable, redeclaring the queue queue=%s count=%zu",
-             p->queue, k);
+    log_warn("mq publish returned unroutable, redeclaring the queue queue=%s count=%zu", p->queue,
+             k);
     if (ws_mq_declare(p->conn, p->queue, p->error, sizeof p->error) != 0) {
         drop(p);
         return 0;

@@ -45,8 +45,7 @@ static ws_mq_outcome publish_here(const ws_mq_msg *m) {
     return ws_mq_publisher_in_doubt(res->orders) ? WS_MQ_IN_DOUBT : WS_MQ_FAILED;
 }
 
-bool fe_orders_publish(struct MHD_Connection *conn, fe_request *req, const char *msg,
-                       size_t len) {
+bool fe_orders_publish(struct MHD_Connection *conn, fe_request *req, const char *msg, size_t len) {
     ws_mq_msg m = {msg, len, req->wait.message_id};
     req->wait.start = ws_now();
     if (!pipeline) {

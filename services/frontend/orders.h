@@ -23,8 +23,7 @@ void fe_orders_stop(void);
  * and returns true; the handler is called again with req->wait.suspended set and the
  * outcome in req->wait.outcome. One at a time: publishes, sets req->wait.outcome, returns
  * false. */
-bool fe_orders_publish(struct MHD_Connection *conn, fe_request *req, const char *msg,
-                       size_t len);
+bool fe_orders_publish(struct MHD_Connection *conn, fe_request *req, const char *msg, size_t len);
 /* The last publish failure of the calling thread's publisher (for logs), copied into buf. */
 const char *fe_orders_error(char *buf, size_t cap);
 

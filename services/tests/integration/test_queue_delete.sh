@@ -23,7 +23,9 @@ queue_count() { "$MQTOOL" "$AMQP_URL" "$QUEUE" count; }
 
 for mode in 1024 1; do
 	echo "# --publish-inflight $mode"
-	start_frontend --simulate-latency=off --publish-inflight "$mode" --publish-timeout-ms 2000
+	# One HTTP thread: with --publish-inflight 1 each thread has its own connection, and one
+	# connected only after the deletion would redeclare the queue by chance.
+	start_frontend --simulate-latency=off --threads 1 --publish-inflight "$mode" --publish-timeout-ms 2000
 	post_order '{"fruit": "apples", "quantity": 1}'
 	check_eq "an order is accepted before the deletion" "$STATUS" 200
 
