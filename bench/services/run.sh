@@ -4,11 +4,15 @@
 #   - nginx (nginx-light) answering `return 200` on loopback,
 #   - frontend-nometrics: the same frontend with every metric call compiled out,
 # for GET /hello, GET /fruit (always a cache hit) and POST /fruit (validated, published with
-# publisher confirms); then the backend's orders/s from the queue into PostgreSQL rows.
+# publisher confirms); then POST /fruit's publishing against a bare C publisher on the same broker
+# (bare_publisher: rabbitmq-c, persistent messages, confirms pipelined with 2000 in flight) and
+# against the one-at-a-time path (--publish-inflight 1); then the backend's orders/s from the
+# queue into PostgreSQL rows.
 #
 # Usage: bench/services/run.sh <build-dir>   (a RelWithDebInfo or Release build of the repo)
 # Env: BENCH_DURATION (s per wrk run, 5), BENCH_ROUNDS (7; medians are reported),
-#      BENCH_CONNECTIONS (wrk -c, 50), BENCH_THREADS (wrk -t, 2), FRONTEND_THREADS (frontend, 4).
+#      BENCH_CONNECTIONS (wrk -c, 50), BENCH_THREADS (wrk -t, 2), FRONTEND_THREADS (frontend, 4),
+#      BENCH_PUBLISH_ROUNDS (3), BENCH_ONLY=publish (only the publishing comparison).
 # Servers come from stack/native/up; the run uses its own queue, schema and Redis database.
 set -euo pipefail
 
@@ -19,8 +23,11 @@ conns="${BENCH_CONNECTIONS:-50}" wthreads="${BENCH_THREADS:-2}"
 fe_threads="${FRONTEND_THREADS:-4}"
 fe_bin="$build/services/frontend" nm_bin="$build/services/frontend-nometrics"
 be_bin="$build/services/backend" mqtool="$build/services/tests/mqtool"
-for b in "$fe_bin" "$nm_bin" "$be_bin" "$mqtool"; do [[ -x $b ]] || { echo "missing $b (build first)"; exit 1; }; done
-for c in wrk nginx psql redis-cli; do command -v "$c" >/dev/null || { echo "missing $c"; exit 1; }; done
+bare_bin="$build/bench/services/bare_publisher"
+for b in "$fe_bin" "$nm_bin" "$be_bin" "$mqtool" "$bare_bin"; do [[ -x $b ]] || { echo "missing $b (build first)"; exit 1; }; done
+needs="wrk psql redis-cli"
+[[ ${BENCH_ONLY:-} == publish ]] || needs+=" nginx"
+for c in $needs; do command -v "$c" >/dev/null || { echo "missing $c"; exit 1; }; done
 
 # Best effort against a busy machine: raise this session's autogroup priority (root only).
 echo -10 >"/proc/$$/autogroup" 2>/dev/null || true
@@ -65,8 +72,10 @@ http {
     server { listen 127.0.0.1:$port_nginx; location / { return 200 "Hello, World!"; } }
 }
 NGINX
-nginx -c "$tmp/nginx.conf" -p "$tmp/nginx"
-wait_port "$port_nginx"
+if [[ ${BENCH_ONLY:-} != publish ]]; then
+	nginx -c "$tmp/nginx.conf" -p "$tmp/nginx"
+	wait_port "$port_nginx"
+fi
 
 cat >"$tmp/post.lua" <<'LUA'
 wrk.method = "POST"
@@ -74,15 +83,17 @@ wrk.body = '{"fruit": "apples", "quantity": 3}'
 wrk.headers["Content-Type"] = "application/json"
 LUA
 
-start_frontend() { # binary port
-	"$1" --port "$2" --addr 127.0.0.1 --simulate-latency=off --threads "$fe_threads" \
-		--cache-ttl 86400 --log-level warn >>"$tmp/frontend.log" 2>&1 &
+start_frontend() { # binary port [flags]
+	local bin="$1" port="$2"
+	shift 2
+	"$bin" --port "$port" --addr 127.0.0.1 --simulate-latency=off --threads "$fe_threads" \
+		--cache-ttl 86400 --log-level warn "$@" >>"$tmp/frontend.log" 2>&1 &
 	fe_pid=$!
 	pids+=("$fe_pid")
-	wait_port "$2"
+	wait_port "$port"
 	# warm up every thread's connections and the cache entry used by GET /fruit
-	curl -s -o /dev/null "http://127.0.0.1:$2/fruit?name=apples"
-	wrk -t1 -c8 -d1s "http://127.0.0.1:$2/fruit?name=apples" >/dev/null
+	curl -s -o /dev/null "http://127.0.0.1:$port/fruit?name=apples"
+	wrk -t1 -c8 -d1s "http://127.0.0.1:$port/fruit?name=apples" >/dev/null
 }
 stop_frontend() { kill -TERM "$fe_pid"; wait "$fe_pid" 2>/dev/null || true; }
 
@@ -128,6 +139,51 @@ measure() {
 	fi
 	"$mqtool" "$AMQP_URL" "$QUEUE" purge >/dev/null # hello jobs and orders pile up: start empty
 }
+# POST /fruit's publishing: the bare publisher, the frontend (pipelined confirms, the default)
+# and the frontend with --publish-inflight 1, in turn within each round; the queue is purged after
+# each (no backend runs: the publishing rate does not depend on it).
+publish_comparison() {
+	local r out
+	for r in $(seq "${BENCH_PUBLISH_ROUNDS:-3}"); do
+		echo "publishing round $r/${BENCH_PUBLISH_ROUNDS:-3}"
+		out="$("$bare_bin" "$AMQP_URL" "$QUEUE" "$dur" 2000)"
+		echo "    $out"
+		awk '{ for (i = 1; i < NF; i++) if ($(i + 1) == "msg/s,") print $i }' <<<"$out" >>"$tmp/res.bare"
+		"$mqtool" "$AMQP_URL" "$QUEUE" purge >/dev/null
+		start_frontend "$fe_bin" "$port_fe"
+		measure pipelined "$fe_pid" "http://127.0.0.1:$port_fe/fruit" -s "$tmp/post.lua"
+		stop_frontend
+		start_frontend "$fe_bin" "$port_fe" --publish-inflight 1
+		measure one_at_a_time "$fe_pid" "http://127.0.0.1:$port_fe/fruit" -s "$tmp/post.lua"
+		stop_frontend
+	done
+	local bare pipe one
+	bare="$(median <"$tmp/res.bare")"
+	pipe="$(awk '{ print $1 }' "$tmp/res.pipelined" | median)"
+	one="$(awk '{ print $1 }' "$tmp/res.one_at_a_time" | median)"
+	{
+		echo
+		echo "| POST /fruit publishing (wrk -t$wthreads -c$conns -d${dur}s, median of ${BENCH_PUBLISH_ROUNDS:-3}) | req/s | p50 ms | p90 ms | p99 ms | non-2xx |"
+		echo "|---|---:|---:|---:|---:|---:|"
+		printf '| %-44s | %9s | %7s | %7s | %7s | %6s |\n' "bare C publisher (rabbitmq-c, 2000 in flight)" "$bare" - - - -
+		for v in pipelined one_at_a_time; do
+			printf '| %-44s | %9s | %7s | %7s | %7s | %6s |\n' \
+				"$([[ $v == pipelined ]] && echo "frontend, pipelined confirms (default)" || echo "frontend, --publish-inflight 1")" \
+				"$(col "$v" 1)" "$(col "$v" 2)" "$(col "$v" 3)" "$(col "$v" 4)" "$(col "$v" 5)"
+		done
+		awk -v b="$bare" -v p="$pipe" -v o="$one" 'BEGIN {
+			printf "POST /fruit pipelined / bare publisher: %.2fx (target >= 0.5x); pipelined / one at a time: %.2fx (target >= 4x)\n", p / b, p / o }'
+	} | tee -a "$tmp/table"
+}
+col() { awk -v c="$2" '{ print $c }' "$tmp/res.$1" | median; }
+: >"$tmp/table"
+if [[ ${BENCH_ONLY:-} == publish ]]; then
+	publish_comparison
+	cp "$tmp/table" "${BENCH_OUT:-$build/services-bench.md}"
+	echo "results written to ${BENCH_OUT:-$build/services-bench.md}"
+	exit 0
+fi
+
 # Both frontends run side by side; each round measures them back to back on the same endpoint
 # (alternating which goes first), so slow drifts in the machine's load hit both alike, and the
 # cost of instrumentation is the median of the per-round ratios.
@@ -159,7 +215,6 @@ for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
 wait 2>/dev/null || true
 pids=()
 
-col() { awk -v c="$2" '{ print $c }' "$tmp/res.$1" | median; }
 row() { # label file
 	printf '| %-34s | %9s | %7s | %7s | %7s | %6s | %8s |\n' "$1" "$(col "$2" 1)" "$(col "$2" 2)" \
 		"$(col "$2" 3)" "$(col "$2" 4)" "$(col "$2" 5)" "$(col "$2" 7)"
@@ -181,7 +236,8 @@ row() { # label file
 			"$(cut -d' ' -f2 "$tmp/ratio.$ep" | median)" "$(cut -d' ' -f2 "$tmp/ratio.$ep" | tr '\n' ' ')"
 	done
 	awk -v a="$(col frontend.hello 1)" -v n="$(col nginx 1)" 'BEGIN { printf "/hello (instrumented) / nginx: %.2fx\n", a / n }'
-} | tee "$tmp/table"
+} | tee -a "$tmp/table"
+publish_comparison
 
 # Backend: orders/s from the queue into rows. Fill the queue with N orders through the frontend
 # (wrk POST for a few seconds), then start the backend and time until every row is written.

@@ -24,6 +24,7 @@ typedef struct be_config {
     int redis_db;
     int redis_timeout_ms;
     int publish_timeout_ms;
+    int amqp_heartbeat_s;
     const char *log_level;
     const char *metrics_addr; /* WORKSHOP:EX0 */
     int metrics_port;         /* WORKSHOP:EX0 */

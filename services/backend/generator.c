@@ -25,9 +25,10 @@ static void *generator_main(void *arg) {
         double t0 = ws_now(); /* WORKSHOP:EX5 */
         int ok = ws_mq_publish(pub, &m, 1, config->publish_timeout_ms);
         be_metric_publish(0, ws_now() - t0, ok); /* WORKSHOP:EX5 */
+        char err[256];
         if (ok != 1)
             log_every(5, WS_WARN, "generated order not published error=\"%s\"",
-                      ws_mq_publisher_error(pub));
+                      ws_mq_publisher_error(pub, err, sizeof err));
     }
     ws_mq_publisher_free(pub);
     return NULL;

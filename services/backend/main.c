@@ -29,6 +29,7 @@ static be_config cfg = {
     .redis_port = 6379,
     .redis_timeout_ms = 200,
     .publish_timeout_ms = 2000,
+    .amqp_heartbeat_s = WS_MQ_DEFAULT_HEARTBEAT_S,
     .log_level = "info",
 };
 
@@ -62,6 +63,9 @@ static const ws_opt options[] = {
      "bound on connecting to Redis and on each command"},
     {"publish-timeout-ms", "PUBLISH_TIMEOUT_MS", WS_OPT_INT, &cfg.publish_timeout_ms, 10, 60000,
      "MS", "how long to wait for the broker's confirm"},
+    {"amqp-heartbeat", "AMQP_HEARTBEAT", WS_OPT_INT, &cfg.amqp_heartbeat_s, 0, 3600, "SECONDS",
+     "AMQP heartbeat of the consumers' connections, so a dead broker is noticed without "
+     "traffic (0: off)"},
     {"log-level", "LOG_LEVEL", WS_OPT_STR, &cfg.log_level, 0, 0, "LEVEL",
      "debug, info, warn or error"},
 };
@@ -85,6 +89,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "backend: invalid AMQP URL\n");
         return 2;
     }
+    cfg.mq.heartbeat_s = cfg.amqp_heartbeat_s;
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);

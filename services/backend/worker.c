@@ -93,8 +93,9 @@ static bool dead_letter(worker *w, const ws_mq_delivery *d) {
     int ok = ws_mq_publish(w->dead_letters, &m, 1, w->cfg->publish_timeout_ms);
     be_metric_publish(1, ws_now() - t0, ok); /* WORKSHOP:EX5 */
     if (ok != 1) {
+        char err[256];
         log_every(5, WS_WARN, "cannot dead-letter a poison message error=\"%s\"",
-                  ws_mq_publisher_error(w->dead_letters));
+                  ws_mq_publisher_error(w->dead_letters, err, sizeof err));
         return false;
     }
     be_metric_outcome(BE_POISON); /* WORKSHOP:EX5 */

@@ -18,9 +18,15 @@ typedef struct ws_mq_config {
     char user[64];
     char password[64];
     char vhost[64];
+    /* AMQP heartbeat asked for, in seconds (0: off), on connections read all the time
+     * (consumers, the pipelined publisher); occasional publishers always ask for 0. */
+    int heartbeat_s;
 } ws_mq_config;
 
-/* Parses amqp://user:pass@host:port/vhost (rabbitmq-c's URL syntax). 0 or -1. */
+#define WS_MQ_DEFAULT_HEARTBEAT_S 30
+
+/* Parses amqp://user:pass@host:port/vhost (rabbitmq-c's URL syntax); heartbeat_s gets its
+ * default. 0 or -1. */
 int ws_mq_config_parse(const char *url, ws_mq_config *cfg);
 
 /* ---- Publishing ---- */
@@ -37,10 +43,13 @@ typedef struct ws_mq_msg {
     const char *message_id; /* NULL for none */
 } ws_mq_msg;
 
-/* Publishes n persistent messages and waits up to timeout_ms for the broker to confirm them.
- * Returns how many were confirmed (messages nacked, returned or left unconfirmed count as not
- * confirmed), or -1 when the broker could not be reached at all. A publish that fails on an
- * established connection is retried once on a new one (the message id makes this safe). */
+/* Publishes n persistent, mandatory messages and waits up to timeout_ms for the broker to
+ * confirm them. Returns how many were confirmed (messages nacked, returned or left
+ * unconfirmed count as not confirmed), or -1 when the broker could not be reached at all. A
+ * publish that fails on an established connection is retried once on a new one (the message
+ * id makes this safe); messages returned unroutable (the queue was deleted) are retried once
+ * after redeclaring the queue. While the broker blocks publishers (connection.blocked) it
+ * fails at once instead of writing. */
 int ws_mq_publish(ws_mq_publisher *p, const ws_mq_msg *msgs, size_t n, int timeout_ms);
 const char *ws_mq_publisher_queue(const ws_mq_publisher *p);
 /* After a ws_mq_publish that did not confirm everything: true when a message went out but
@@ -77,6 +86,41 @@ int ws_mq_reject(ws_mq_consumer *c, const ws_mq_delivery *d, bool requeue);
 void ws_mq_delivery_free(ws_mq_delivery *d);
 /* Text of the last failure (for logs). */
 const char *ws_mq_consumer_error(const ws_mq_consumer *c);
-const char *ws_mq_publisher_error(ws_mq_publisher *p);
+/* Copies the text of the publisher's last failure into buf (under its lock: other threads may
+ * be publishing) and returns buf. */
+const char *ws_mq_publisher_error(ws_mq_publisher *p, char *buf, size_t cap);
+
+/* ---- Pipelined publishing ----
+ *
+ * Many publishes in flight on one channel: callers hand in messages and are called back when
+ * each one is settled, while one I/O thread writes them, matches the broker's confirms to
+ * them by delivery tag (and `multiple`), and enforces each message's deadline. */
+
+typedef struct ws_mq_pipeline ws_mq_pipeline;
+
+typedef enum ws_mq_outcome {
+    WS_MQ_CONFIRMED, /* the broker confirmed it: it is on disk in the queue */
+    WS_MQ_REFUSED,   /* nacked, or returned unroutable twice: the broker does not hold it */
+    WS_MQ_FAILED,    /* never written (broker down, blocked, or the deadline came first) */
+    WS_MQ_IN_DOUBT,  /* written but neither confirmed nor refused: the broker may hold it */
+} ws_mq_outcome;
+
+/* Called once per message, from the pipeline's I/O thread. Must not block. */
+typedef void ws_mq_done_fn(void *arg, ws_mq_outcome outcome);
+
+/* A pipelined publisher to queue with at most max_inflight unconfirmed messages. It connects
+ * in the background (heartbeats as cfg->heartbeat_s). NULL on failure. */
+ws_mq_pipeline *ws_mq_pipeline_new(const ws_mq_config *cfg, const char *queue, int max_inflight);
+/* Queues one persistent, mandatory message (body and id are copied). done(arg, outcome) is
+ * called exactly once, from the I/O thread, by timeout_ms from now at the latest. Returns 0,
+ * or -1 (out of memory, or the pipeline is stopping) and then done is never called. */
+int ws_mq_pipeline_publish(ws_mq_pipeline *p, const ws_mq_msg *m, int timeout_ms,
+                           ws_mq_done_fn *done, void *arg);
+/* Stops taking messages and waits until every queued one is settled (each by its deadline). */
+void ws_mq_pipeline_drain(ws_mq_pipeline *p);
+/* Drains, closes the connection and frees. */
+void ws_mq_pipeline_free(ws_mq_pipeline *p);
+/* Copies the text of the last failure into buf and returns buf. */
+const char *ws_mq_pipeline_error(ws_mq_pipeline *p, char *buf, size_t cap);
 
 #endif

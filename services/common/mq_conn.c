@@ -3,9 +3,11 @@
 #include "util.h"
 
 #include <amqp_tcp_socket.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 int ws_mq_config_parse(const char *url, ws_mq_config *cfg) {
     char buf[512];
@@ -23,6 +25,7 @@ int ws_mq_config_parse(const char *url, ws_mq_config *cfg) {
         !ws_strlcpy(cfg->vhost, vhost, sizeof cfg->vhost))
         return -1;
     cfg->port = info.port;
+    cfg->heartbeat_s = WS_MQ_DEFAULT_HEARTBEAT_S;
     return 0;
 }
 
@@ -54,6 +57,20 @@ int ws_mq_reply_error(amqp_rpc_reply_t r, const char *what, char *err, size_t ca
     return -1;
 }
 
+int ws_mq_declare(amqp_connection_state_t conn, const char *queue, char *err, size_t cap) {
+    amqp_queue_declare(conn, WS_MQ_CHANNEL, amqp_cstring_bytes(queue), 0, 1, 0, 0,
+                       amqp_empty_table);
+    amqp_rpc_reply_t r = amqp_get_rpc_reply(conn);
+    if (r.reply_type != AMQP_RESPONSE_NORMAL)
+        return ws_mq_reply_error(r, "queue.declare", err, cap);
+    return 0;
+}
+
+bool ws_mq_writable(amqp_connection_state_t conn) {
+    struct pollfd pfd = {.fd = amqp_get_sockfd(conn), .events = POLLOUT};
+    return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLOUT);
+}
+
 amqp_connection_state_t ws_mq_open(const ws_mq_config *cfg, const char *queue, char *err,
                                    size_t cap) {
     amqp_connection_state_t conn = amqp_new_connection();
@@ -74,11 +91,29 @@ amqp_connection_state_t ws_mq_open(const ws_mq_config *cfg, const char *queue, c
     }
     amqp_set_handshake_timeout(conn, &rpc_tv);
     amqp_set_rpc_timeout(conn, &rpc_tv);
-    /* Heartbeats off: rabbitmq-c only sends them from inside its own calls, so an idle
-     * publisher would be disconnected by the broker. Dead peers show as EOF on loopback and
-     * as a confirm timeout elsewhere. */
-    amqp_rpc_reply_t r = amqp_login(conn, cfg->vhost, 0, 131072, 0, AMQP_SASL_METHOD_PLAIN,
-                                    cfg->user, cfg->password);
+    /* rabbitmq-c 0.11 has no write timeout and polls a full socket for ever; a send timeout
+     * bounds a blocking write, and ws_mq_writable lets callers avoid writing to a broker that
+     * stopped reading (a resource alarm) at all. */
+    struct timeval send_tv = {2, 0};
+    setsockopt(amqp_get_sockfd(conn), SOL_SOCKET, SO_SNDTIMEO, &send_tv, sizeof send_tv);
+    /* rabbitmq-c advertises only authentication_failure_close: ask for the notifications we
+     * handle. connection.blocked tells a publisher the broker stopped reading its socket. */
+    amqp_table_entry_t caps[] = {
+        {amqp_cstring_bytes("connection.blocked"), {AMQP_FIELD_KIND_BOOLEAN, {.boolean = 1}}},
+    };
+    amqp_table_entry_t props[] = {
+        {amqp_cstring_bytes("capabilities"),
+         {AMQP_FIELD_KIND_TABLE, {.table = {(int)(sizeof caps / sizeof caps[0]), caps}}}},
+    };
+    amqp_table_t client_props = {(int)(sizeof props / sizeof props[0]), props};
+    /* Heartbeats: rabbitmq-c only sends and checks them from inside its own calls, so they
+     * are for connections something reads all the time (consumers, the pipelined publisher);
+     * a connection used now and then asks for 0 (cfg->heartbeat_s) and notices a dead peer at
+     * its next use instead. */
+    int heartbeat = cfg->heartbeat_s > 0 ? cfg->heartbeat_s : 0;
+    amqp_rpc_reply_t r =
+        amqp_login_with_properties(conn, cfg->vhost, 0, 131072, heartbeat, &client_props,
+                                   AMQP_SASL_METHOD_PLAIN, cfg->user, cfg->password);
     if (r.reply_type != AMQP_RESPONSE_NORMAL) {
         ws_mq_reply_error(r, "login", err, cap);
         goto fail;
@@ -89,13 +124,8 @@ amqp_connection_state_t ws_mq_open(const ws_mq_config *cfg, const char *queue, c
         ws_mq_reply_error(r, "channel.open", err, cap);
         goto fail;
     }
-    amqp_queue_declare(conn, WS_MQ_CHANNEL, amqp_cstring_bytes(queue), 0, 1, 0, 0,
-                       amqp_empty_table);
-    r = amqp_get_rpc_reply(conn);
-    if (r.reply_type != AMQP_RESPONSE_NORMAL) {
-        ws_mq_reply_error(r, "queue.declare", err, cap);
+    if (ws_mq_declare(conn, queue, err, cap) != 0)
         goto fail;
-    }
     return conn;
 fail:
     amqp_destroy_connection(conn);
@@ -105,6 +135,12 @@ fail:
 void ws_mq_close(amqp_connection_state_t conn) {
     if (!conn)
         return;
+    /* A broker that stopped reading (blocked by an alarm) would not answer the close
+     * handshake anyway; do not wait for it. */
+    if (!ws_mq_writable(conn)) {
+        amqp_destroy_connection(conn);
+        return;
+    }
     struct timeval tv = {1, 0};
     amqp_set_rpc_timeout(conn, &tv);
     amqp_channel_close(conn, WS_MQ_CHANNEL, AMQP_REPLY_SUCCESS);

@@ -5,6 +5,7 @@
 #include "mq.h"
 
 #include <amqp.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #define WS_MQ_CHANNEL 1
@@ -13,6 +14,11 @@
  * with a reason in err. */
 amqp_connection_state_t ws_mq_open(const ws_mq_config *cfg, const char *queue, char *err,
                                    size_t cap);
+/* (Re)declares queue durable on channel 1 (after a deletion, say). 0, or -1 with err. */
+int ws_mq_declare(amqp_connection_state_t conn, const char *queue, char *err, size_t cap);
+/* True when the socket takes more bytes now: false means a write could block (the broker
+ * stopped reading, as under a resource alarm) and should not be started. */
+bool ws_mq_writable(amqp_connection_state_t conn);
 /* Closes politely (bounded by the RPC timeout) and destroys the connection. */
 void ws_mq_close(amqp_connection_state_t conn);
 /* Describes a failed RPC reply into err; returns -1. */

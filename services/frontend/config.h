@@ -24,6 +24,8 @@ typedef struct fe_config {
     int redis_timeout_ms;
     int cache_ttl_s;
     int publish_timeout_ms;
+    int publish_inflight; /* 1: each HTTP thread publishes one order at a time */
+    int amqp_heartbeat_s;
     int hello_queue_size;
     const char *log_level;
 } fe_config;

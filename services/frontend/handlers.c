@@ -4,6 +4,7 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h" /* WORKSHOP:EX1 */
+#include "orders.h"
 #include "resources.h"
 #include "util.h"
 
@@ -134,6 +135,31 @@ static int settle_in_doubt(fe_resources *res, const char *id) {
     return cancelled ? 0 : 1;
 }
 
+/* The broker has answered for the order (or its deadline passed): 200 only if it confirmed. */
+static enum MHD_Result answer_order(struct MHD_Connection *conn, fe_request *req,
+                                    const ws_order *order) {
+    ws_mq_outcome outcome = (ws_mq_outcome)req->wait.outcome;
+    /* WORKSHOP:EX4 BEGIN */
+    fe_metric_publish(ws_now() - req->wait.start, outcome == WS_MQ_CONFIRMED ? 1 : 0);
+    /* WORKSHOP:EX4 END */
+    bool accepted = outcome == WS_MQ_CONFIRMED;
+    fe_resources *res = outcome == WS_MQ_IN_DOUBT ? fe_resources_get() : NULL;
+    if (res)
+        accepted = settle_in_doubt(res, req->wait.message_id) == 1;
+    if (!accepted) {
+        char err[256];
+        log_every(5, WS_WARN, "order not confirmed by the broker error=\"%s\"",
+                  fe_orders_error(err, sizeof err));
+        return fail(conn, req, MHD_HTTP_SERVICE_UNAVAILABLE, "PublishError",
+                    "Order not accepted: message broker unavailable, try again later");
+    }
+    fe_metric_order(order->fruit, order->quantity); /* WORKSHOP:EX3 */
+    char body[96];
+    int n = snprintf(body, sizeof body, "{\"message\":\"You sent %d %s!\"}\n", order->quantity,
+                     ws_fruits[order->fruit]);
+    return ws_http_send(conn, MHD_HTTP_OK, WS_JSON_TYPE, body, (size_t)n);
+}
+
 enum MHD_Result fe_fruit_post(struct MHD_Connection *conn, fe_request *req) {
     if (req->too_large)
         return fail(conn, req, MHD_HTTP_CONTENT_TOO_LARGE, "PayloadTooLargeError",
@@ -146,29 +172,15 @@ enum MHD_Result fe_fruit_post(struct MHD_Connection *conn, fe_request *req) {
     if (r != WS_ORDER_OK)
         return fail(conn, req, MHD_HTTP_BAD_REQUEST, ws_order_error_kind(r),
                     ws_order_error_message(r));
+    if (req->wait.suspended) { /* called again: the broker has answered */
+        req->wait.suspended = false;
+        return answer_order(conn, req, &order);
+    }
     /* Valid: publish persistently and answer only once the broker has confirmed. */
-    char msg[WS_ORDER_MSG_MAX], id[37];
+    char msg[WS_ORDER_MSG_MAX];
     size_t len = ws_order_format(&order, msg, sizeof msg);
-    ws_uuid(id);
-    fe_resources *res = fe_resources_get();
-    int confirmed = -1;
-    if (res) {
-        ws_mq_msg m = {msg, len, id};
-        double t0 = ws_now(); /* WORKSHOP:EX4 */
-        confirmed = ws_mq_publish(res->orders, &m, 1, config->publish_timeout_ms);
-        fe_metric_publish(ws_now() - t0, confirmed); /* WORKSHOP:EX4 */
-    }
-    if (confirmed != 1 && res && ws_mq_publisher_in_doubt(res->orders))
-        confirmed = settle_in_doubt(res, id);
-    if (confirmed != 1) {
-        log_every(5, WS_WARN, "order not confirmed by the broker error=\"%s\"",
-                  res ? ws_mq_publisher_error(res->orders) : "out of memory");
-        return fail(conn, req, MHD_HTTP_SERVICE_UNAVAILABLE, "PublishError",
-                    "Order not accepted: message broker unavailable, try again later");
-    }
-    fe_metric_order(order.fruit, order.quantity); /* WORKSHOP:EX3 */
-    char body[96];
-    int n = snprintf(body, sizeof body, "{\"message\":\"You sent %d %s!\"}\n", order.quantity,
-                     ws_fruits[order.fruit]);
-    return ws_http_send(conn, MHD_HTTP_OK, WS_JSON_TYPE, body, (size_t)n);
+    ws_uuid(req->wait.message_id);
+    if (fe_orders_publish(conn, req, msg, len))
+        return MHD_YES; /* suspended until the confirm, nack or timeout */
+    return answer_order(conn, req, &order);
 }

@@ -82,8 +82,9 @@ static void *publisher_main(void *arg) {
         if (ok > 0)
             atomic_fetch_sub(&pending, ok);
         if (ok < (int)take) {
+            char err[256];
             log_every(5, WS_WARN, "hello jobs not published pending=%ld error=\"%s\"",
-                      atomic_load(&pending), ws_mq_publisher_error(publisher));
+                      atomic_load(&pending), ws_mq_publisher_error(publisher, err, sizeof err));
             ws_sleep_ms(ws_backoff_next(&backoff), NULL);
         } else {
             ws_backoff_reset(&backoff);

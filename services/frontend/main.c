@@ -6,6 +6,7 @@
 #include "log.h"
 #include "metrics.h" /* WORKSHOP:EX0 */
 #include "opts.h"
+#include "orders.h"
 #include "resources.h"
 #include "server.h"
 
@@ -29,6 +30,8 @@ static fe_config cfg = {
     .redis_timeout_ms = 200,
     .cache_ttl_s = 5,
     .publish_timeout_ms = 2000,
+    .publish_inflight = 1024,
+    .amqp_heartbeat_s = WS_MQ_DEFAULT_HEARTBEAT_S,
     .hello_queue_size = 10000,
     .log_level = "info",
 };
@@ -57,6 +60,12 @@ static const ws_opt options[] = {
      "lifetime of a cached total"},
     {"publish-timeout-ms", "PUBLISH_TIMEOUT_MS", WS_OPT_INT, &cfg.publish_timeout_ms, 10, 60000,
      "MS", "how long POST /fruit waits for the broker's confirm before answering 503"},
+    {"publish-inflight", "PUBLISH_INFLIGHT", WS_OPT_INT, &cfg.publish_inflight, 1, 1000000, "N",
+     "orders in flight to the broker at once on one pipelined channel (1: each HTTP thread "
+     "publishes one order at a time and waits for its confirm)"},
+    {"amqp-heartbeat", "AMQP_HEARTBEAT", WS_OPT_INT, &cfg.amqp_heartbeat_s, 0, 3600, "SECONDS",
+     "AMQP heartbeat of the order publisher's connection, so a dead broker is noticed without "
+     "traffic (0: off)"},
     {"hello-queue-size", "HELLO_QUEUE_SIZE", WS_OPT_INT, &cfg.hello_queue_size, 1, 10000000, "N",
      "hello jobs that may wait for the publisher before new ones are dropped"},
     {"log-level", "LOG_LEVEL", WS_OPT_STR, &cfg.log_level, 0, 0, "LEVEL",
@@ -91,6 +100,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "frontend: invalid AMQP URL\n");
         return 2;
     }
+    cfg.mq.heartbeat_s = cfg.amqp_heartbeat_s;
     /* Block the signals in every thread; main waits for them with sigwait. */
     sigset_t set;
     sigemptyset(&set);
@@ -120,6 +130,10 @@ int main(int argc, char **argv) {
         log_error("cannot start the hello job publisher");
         return 1;
     }
+    if (fe_orders_start(&cfg) != 0) {
+        log_error("cannot start the order publisher");
+        return 1;
+    }
     if (fe_delay_start(cfg.connection_limit) != 0) {
         log_error("cannot start the latency timer");
         return 1;
@@ -127,16 +141,19 @@ int main(int argc, char **argv) {
     struct MHD_Daemon *d = fe_server_start(&cfg);
     if (!d) {
         fe_delay_stop();
+        fe_orders_stop();
         fe_hello_jobs_stop(0);
         fe_handlers_free();
         return 1;
     }
-    log_info("listening port=%d threads=%d simulate_latency=%s", cfg.port, cfg.threads,
-             cfg.simulate_latency ? "on" : "off");
+    log_info("listening port=%d threads=%d simulate_latency=%s publish_inflight=%d", cfg.port,
+             cfg.threads, cfg.simulate_latency ? "on" : "off", cfg.publish_inflight);
     int sig = wait_for_signal();
     log_info("stopping signal=%d", sig);
     fe_delay_stop();
+    fe_orders_drain(); /* every suspended POST answered before the server stops */
     fe_server_stop(d);
+    fe_orders_stop();
     fe_hello_jobs_stop(2000);
     fe_resources_free_all();
     fe_handlers_free();

@@ -53,6 +53,7 @@ static fe_request *new_request(struct MHD_Connection *conn, const char *url, con
     req->start = ws_now(); /* WORKSHOP:EX4 */
     req->delayed = false;
     req->too_large = false;
+    req->wait.suspended = false;
     req->len = 0;
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
     if (cl && strtoull(cl, NULL, 10) > WS_MAX_ORDER_BODY)
@@ -130,6 +131,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 return MHD_YES; /* called again when the timer resumes us */
         }
         ret = dispatch(conn, req);
+        if (req->wait.suspended)
+            return ret; /* called again when the handler resumes us */
     }
     fe_metric_request(req->method, req->endpoint, ws_now() - req->start); /* WORKSHOP:EX4 */
     return ret;

@@ -10,6 +10,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* What a handler keeps while it has suspended the connection (POST /fruit waiting for the
+ * broker's confirm); handlers.c owns it, the server only checks `suspended`. */
+typedef struct fe_wait {
+    bool suspended; /* the handler is waiting: it is called again once resumed */
+    struct MHD_Connection *conn;
+    int outcome;
+    double start;
+    char message_id[37];
+} fe_wait;
+
 /* What the server knows about one request while it arrives. */
 typedef struct fe_request {
     fe_method method;
@@ -17,6 +27,7 @@ typedef struct fe_request {
     double start;   /* WORKSHOP:EX4 */
     bool delayed;   /* the simulated latency has been served */
     bool too_large; /* the body went over WS_MAX_ORDER_BODY */
+    fe_wait wait;
     size_t len;
     char body[WS_MAX_ORDER_BODY + 1];
 } fe_request;

@@ -51,8 +51,10 @@ int main(int argc, char **argv) {
         ws_mq_publisher *p = ws_mq_publisher_new(&cfg, queue);
         ws_mq_msg m = {argv[4], strlen(argv[4]), argc > 5 ? argv[5] : NULL};
         int ok = p ? ws_mq_publish(p, &m, 1, 5000) : -1;
+        char err[256] = "";
         if (ok != 1)
-            fprintf(stderr, "mqtool: publish failed: %s\n", p ? ws_mq_publisher_error(p) : "");
+            fprintf(stderr, "mqtool: publish failed: %s\n",
+                    p ? ws_mq_publisher_error(p, err, sizeof err) : "");
         ws_mq_publisher_free(p);
         return ok == 1 ? 0 : 1;
     }
