@@ -77,8 +77,16 @@ amqp_connection_state_t ws_mq_open(const ws_mq_config *cfg, const char *queue, c
     /* Heartbeats off: rabbitmq-c only sends them from inside its own calls, so an idle
      * publisher would be disconnected by the broker. Dead peers show as EOF on loopback and
      * as a confirm timeout elsewhere. */
-    amqp_rpc_reply_t r = amqp_login(conn, cfg->vhost, 0, 131072, 0, AMQP_SASL_METHOD_PLAIN,
-                                    cfg->user, cfg->password);
+    /* rabbitmq-c 0.11 does not advertise consumer_cancel_notify by itself: without it the
+     * broker never tells a consumer that its queue was deleted, and the consumer goes silent.
+     * The table is merged into the library's default client properties. */
+    amqp_table_entry_t notify = {amqp_cstring_bytes("consumer_cancel_notify"),
+                                 {AMQP_FIELD_KIND_BOOLEAN, {.boolean = 1}}};
+    amqp_table_entry_t prop = {amqp_cstring_bytes("capabilities"),
+                               {AMQP_FIELD_KIND_TABLE, {.table = {1, &notify}}}};
+    amqp_table_t props = {1, &prop};
+    amqp_rpc_reply_t r = amqp_login_with_properties(
+        conn, cfg->vhost, 0, 131072, 0, &props, AMQP_SASL_METHOD_PLAIN, cfg->user, cfg->password);
     if (r.reply_type != AMQP_RESPONSE_NORMAL) {
         ws_mq_reply_error(r, "login", err, cap);
         goto fail;
