@@ -50,7 +50,7 @@ t0=$(date +%s.%N)
 "$bare" consume "$AMQP_URL" "$QUEUE" "$n" | sed 's/^/    /'
 result[bare]="$(rate "$n" "$t0" "$(date +%s.%N)")"
 for b in $batches; do
-	psql "$pg_url" -qAtc "DROP TABLE IF EXISTS $run_id.fruits, $run_id.order_outcomes" >/dev/null
+	psql "$pg_url" -qAtc "SET client_min_messages = warning; DROP TABLE IF EXISTS $run_id.fruits, $run_id.order_outcomes" >/dev/null
 	preload
 	t0=$(date +%s.%N)
 	"$be_bin" --metrics-port 0 --metrics-addr 127.0.0.1 --generator-ms=off --db-failure-rate=0 \
@@ -58,6 +58,7 @@ for b in $batches; do
 	be_pid=$!
 	until [[ "$(rows)" == "$n" ]]; do sleep 0.02; done
 	result[$b]="$(rate "$n" "$t0" "$(date +%s.%N)")"
+	echo "    backend --batch $b: $n rows at ${result[$b]} rows/s"
 	kill -TERM "$be_pid"
 	wait "$be_pid" 2>/dev/null || true
 	be_pid=""
@@ -69,6 +70,6 @@ done
 	printf '| bare rabbitmq-c consumer, prefetch 2000, no work | %s | 1.00 | |\n' "${result[bare]}"
 	for b in $batches; do
 		awk -v l="backend, $workers workers, --batch $b" -v r="${result[$b]}" -v bare="${result[bare]}" \
-			-v one="${result[1]:-0}" 'BEGIN { printf "| %s | %d | %.2f | %s |\n", l, r, r / bare, one > 0 ? sprintf("%.1f", r / one) : "" }'
+			-v one="${result[1]:-0}" 'BEGIN { printf "| %s | %d | %.2f | %s |\n", l, r, r / bare, (one > 0 ? sprintf("%.1f", r / one) : "") }'
 	done
 } | tee "${BENCH_OUT_BACKEND:-/dev/null}"
