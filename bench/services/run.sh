@@ -7,7 +7,7 @@
 # publisher confirms); then POST /fruit's publishing against a bare C publisher on the same broker
 # (bare_publisher: rabbitmq-c, persistent messages, confirms pipelined with 2000 in flight) and
 # against the one-at-a-time path (--publish-inflight 1); then the backend's orders/s from the
-# queue into PostgreSQL rows.
+# queue into PostgreSQL rows (bench/services/backend.sh: against a bare consumer and --batch 1).
 #
 # Usage: bench/services/run.sh <build-dir>   (a RelWithDebInfo or Release build of the repo)
 # Env: BENCH_DURATION (s per wrk run, 5), BENCH_ROUNDS (7; medians are reported),
@@ -239,27 +239,9 @@ row() { # label file
 } | tee -a "$tmp/table"
 publish_comparison
 
-# Backend: orders/s from the queue into rows. Fill the queue with N orders through the frontend
-# (wrk POST for a few seconds), then start the backend and time until every row is written.
-for prefetch in 1 16; do
-	"$mqtool" "$AMQP_URL" "$QUEUE" purge >/dev/null
-	psql "$pg_url" -qAtc "DROP TABLE IF EXISTS $run_id.fruits, $run_id.order_outcomes" >/dev/null
-	start_frontend "$nm_bin" "$port_fe"
-	wrk -t2 -c16 -d5s -s "$tmp/post.lua" "http://127.0.0.1:$port_fe/fruit" >/dev/null
-	stop_frontend
-	n="$("$mqtool" "$AMQP_URL" "$QUEUE" count)"
-	t0=$(date +%s.%N)
-	"$be_bin" --metrics-port "$port_be" --metrics-addr 127.0.0.1 --generator-ms=off \
-		--db-failure-rate=0 --prefetch "$prefetch" --log-level warn >>"$tmp/backend.log" 2>&1 &
-	be_pid=$!
-	pids+=("$be_pid")
-	until [[ "$(psql "$pg_url" -qAtc "SELECT count(*) FROM $run_id.fruits" 2>/dev/null)" == "$n" ]]; do sleep 0.05; done
-	t1=$(date +%s.%N)
-	kill -TERM "$be_pid"
-	wait "$be_pid" 2>/dev/null || true
-	awk -v n="$n" -v a="$t0" -v b="$t1" -v p="$prefetch" \
-		'BEGIN { printf "backend, 20 workers, prefetch %2d: %d orders queue -> rows in %.2f s = %.0f orders/s (includes start-up)\n", p, n, b - a, n / (b - a) }' | tee -a "$tmp/table"
-done
+# Backend: queue -> rows, against a bare rabbitmq-c consumer and --batch 1 (bench/services/backend.sh).
+BENCH_OUT_BACKEND="$tmp/backend.md" "$repo/bench/services/backend.sh" "$build"
+cat "$tmp/backend.md" >>"$tmp/table"
 if [[ -x $build/bench/services/bench_service_metrics ]]; then
 	echo
 	"$build/bench/services/bench_service_metrics"

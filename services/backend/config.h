@@ -9,9 +9,11 @@
 
 typedef struct be_config {
     int workers;
-    int prefetch;
-    ws_range job_ms;       /* duration of a simulated "hello" job */
-    ws_range generator_ms; /* pause between generated orders; off disables the generator */
+    int batch;                /* messages handled together: one transaction, one multiple ack */
+    int prefetch;             /* 0: 2 x batch (1 for --batch 1) */
+    int outcomes_retention_s; /* order_outcomes rows older than this are pruned; 0: never */
+    ws_range job_ms;          /* duration of a simulated "hello" job */
+    ws_range generator_ms;    /* pause between generated orders; off disables the generator */
     double db_failure_rate;
     ws_range retry_ms; /* backoff between attempts of a failed order */
     const char *pg_dsn;

@@ -14,7 +14,9 @@
 
 static be_config cfg = {
     .workers = 20,
-    .prefetch = 1,
+    .batch = 100,
+    .prefetch = 0,
+    .outcomes_retention_s = 86400,
     .job_ms = {100, 500, false},
     .generator_ms = {100, 500, false},
     .db_failure_rate = 0.1,
@@ -35,8 +37,15 @@ static be_config cfg = {
 
 static const ws_opt options[] = {
     {"workers", "BACKEND_WORKERS", WS_OPT_INT, &cfg.workers, 1, 1000, "N", "worker threads"},
-    {"prefetch", "BACKEND_PREFETCH", WS_OPT_INT, &cfg.prefetch, 1, 1000, "N",
-     "unacked messages the broker may hand each worker"},
+    {"batch", "BACKEND_BATCH", WS_OPT_INT, &cfg.batch, 1, 4096, "N",
+     "messages a worker handles together: their orders in one transaction, then one ack "
+     "(1: one at a time)"},
+    {"prefetch", "BACKEND_PREFETCH", WS_OPT_INT, &cfg.prefetch, 0, 65535, "N",
+     "unacked messages the broker may hand each worker (0: twice the batch; 1 for --batch 1)"},
+    {"outcomes-retention-s", "ORDER_OUTCOMES_RETENTION_S", WS_OPT_INT, &cfg.outcomes_retention_s, 0,
+     100000000, "S",
+     "prune order_outcomes rows older than this; must exceed the longest time an order may wait "
+     "in the queue (0: never prune)"},
     {"job-ms", "JOB_DURATION_MS", WS_OPT_RANGE, &cfg.job_ms, 0, 600000, "LO-HI",
      "duration of a simulated \"hello\" job in milliseconds"},
     {"generator-ms", "GENERATOR_PAUSE_MS", WS_OPT_RANGE, &cfg.generator_ms, 1, 600000, "LO-HI|off",
@@ -90,6 +99,8 @@ int main(int argc, char **argv) {
         return 2;
     }
     cfg.mq.heartbeat_s = cfg.amqp_heartbeat_s;
+    if (cfg.prefetch == 0)
+        cfg.prefetch = cfg.batch == 1 ? 1 : 2 * cfg.batch > 65535 ? 65535 : 2 * cfg.batch;
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
@@ -126,8 +137,10 @@ int main(int argc, char **argv) {
         log_error("cannot start the workers");
         status = 1;
     } else {
-        log_info("running workers=%d prefetch=%d generator=%s db_failure_rate=%g", cfg.workers,
-                 cfg.prefetch, cfg.generator_ms.off ? "off" : "on", cfg.db_failure_rate);
+        log_info("running workers=%d batch=%d prefetch=%d generator=%s db_failure_rate=%g "
+                 "outcomes_retention_s=%d",
+                 cfg.workers, cfg.batch, cfg.prefetch, cfg.generator_ms.off ? "off" : "on",
+                 cfg.db_failure_rate, cfg.outcomes_retention_s);
         log_info("serving /metrics port=%u", promc_http_port(http)); /* WORKSHOP:EX0 */
         int sig = 0;
         sigwait(&set, &sig);

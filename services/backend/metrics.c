@@ -30,12 +30,14 @@ static int register_job_metrics(void) {
                                   "Orders the frontend cancelled after an unconfirmed publish "
                                   "(answered 503, so not stored)",
                                   NULL);
-    db_insert = promc_histogram_new(NULL, "database_insert_latency",
-                                    "Seconds to insert an order into PostgreSQL", NULL, NULL, 0);
-    cache_delete = promc_histogram_new(NULL, "cache_delete_latency",
-                                       "Seconds to delete a fruit's cache keys", NULL, NULL, 0);
-    mq_read = promc_histogram_new(NULL, "mq_read_latency", "Seconds waiting for the next message",
-                                  NULL, NULL, 0);
+    db_insert =
+        promc_histogram_new(NULL, "database_insert_latency",
+                            "Seconds to insert a batch of orders into PostgreSQL", NULL, NULL, 0);
+    cache_delete =
+        promc_histogram_new(NULL, "cache_delete_latency",
+                            "Seconds to delete the cache keys of a batch's fruits", NULL, NULL, 0);
+    mq_read = promc_histogram_new(NULL, "mq_read_latency",
+                                  "Seconds waiting for the next message (batch)", NULL, NULL, 0);
     publish_total = promc_counter_new(NULL, "mq_publish_total", "Messages confirmed by the broker",
                                       PROMC_LABELS("queue"));
     publish_latency =
@@ -83,6 +85,9 @@ void be_metric_busy(int delta) {
 
 void be_metric_outcome(be_outcome o) {
     promc_counter_inc(outcome_child[o]);
+}
+void be_metric_outcomes(be_outcome o, int n) {
+    promc_counter_add(outcome_child[o], n);
 }
 void be_metric_duplicate(void) {
     promc_counter_inc(duplicates);

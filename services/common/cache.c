@@ -151,3 +151,17 @@ int ws_cache_del(ws_cache *c, const char *key) {
     freeReplyObject(r);
     return 0;
 }
+
+int ws_cache_del_many(ws_cache *c, const char *const *keys, int n) {
+    const char *argv[17] = {"DEL"};
+    if (n < 1 || n > 16) {
+        snprintf(c->error, sizeof c->error, "DEL of %d keys", n);
+        return WS_CACHE_ERROR;
+    }
+    memcpy(argv + 1, keys, (size_t)n * sizeof *keys);
+    redisReply *r = command(c, n + 1, argv);
+    if (!r)
+        return WS_CACHE_ERROR;
+    freeReplyObject(r);
+    return 0;
+}

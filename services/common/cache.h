@@ -22,6 +22,8 @@ int ws_cache_get_int(ws_cache *c, const char *key, long long *value);
 int ws_cache_set_int(ws_cache *c, const char *key, long long value, int ttl_s);
 /* DEL key. 0 or WS_CACHE_ERROR. */
 int ws_cache_del(ws_cache *c, const char *key);
+/* DEL of n keys (1..16) in one command, one round trip. 0 or WS_CACHE_ERROR. */
+int ws_cache_del_many(ws_cache *c, const char *const *keys, int n);
 
 const char *ws_cache_last_error(const ws_cache *c);
 

@@ -1,5 +1,5 @@
 /* db.c -- PostgreSQL access over libpq: one reconnecting connection per ws_db. */
-#include "db.h"
+#include "db_internal.h"
 #include "log.h"
 #include "util.h"
 
@@ -8,27 +8,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct ws_db {
-    char *conninfo;
-    PGconn *conn;
-    bool schema_ok;
-    double retry_at; /* monotonic time before which we do not reconnect */
-    ws_backoff backoff;
-    char error[256];
-};
-
-/* One advisory lock id for the schema DDL, so concurrent starters do not race on CREATE. */
+/* One advisory lock id for the schema DDL, so concurrent starters do not race on CREATE.
+ * order_outcomes comes first: the backend's insert locks it before fruits, and DDL that took
+ * them in the other order could deadlock with a running backend. */
 static const char *const schema_sql =
     "SELECT pg_advisory_xact_lock(4242001);"
+    "CREATE TABLE IF NOT EXISTS order_outcomes (message_id TEXT PRIMARY KEY,"
+    " stored BOOLEAN NOT NULL, decided_at TIMESTAMP DEFAULT now());"
+    "CREATE INDEX IF NOT EXISTS order_outcomes_decided_at_idx ON order_outcomes (decided_at);"
     "CREATE TABLE IF NOT EXISTS fruits (id SERIAL PRIMARY KEY, name TEXT, quantity INTEGER,"
     " created_at TIMESTAMP DEFAULT now());"
     "ALTER TABLE fruits ADD COLUMN IF NOT EXISTS message_id TEXT;"
     "CREATE UNIQUE INDEX IF NOT EXISTS fruits_message_id_key ON fruits (message_id);"
-    "CREATE INDEX IF NOT EXISTS fruits_created_at_idx ON fruits (created_at);"
-    "CREATE TABLE IF NOT EXISTS order_outcomes (message_id TEXT PRIMARY KEY,"
-    " stored BOOLEAN NOT NULL, decided_at TIMESTAMP DEFAULT now());";
+    "CREATE INDEX IF NOT EXISTS fruits_created_at_idx ON fruits (created_at);";
 
-static void set_error(ws_db *db, const char *what, const char *detail) {
+void ws_db_set_error(ws_db *db, const char *what, const char *detail) {
     snprintf(db->error, sizeof db->error, "%s: %s", what, detail ? detail : "");
     /* libpq messages end with a newline; keep log lines single */
     for (char *p = db->error; *p; p++) {
@@ -63,7 +57,7 @@ const char *ws_db_last_error(const ws_db *db) {
     return db->error;
 }
 
-static void drop_connection(ws_db *db) {
+void ws_db_drop_connection(ws_db *db) {
     if (db->conn) {
         PQfinish(db->conn);
         db->conn = NULL;
@@ -77,7 +71,7 @@ static int run_schema(ws_db *db) {
     r = PQexec(db->conn, schema_sql);
     bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
     if (!ok)
-        set_error(db, "schema", PQresultErrorMessage(r));
+        ws_db_set_error(db, "schema", PQresultErrorMessage(r));
     PQclear(r);
     r = PQexec(db->conn, ok ? "COMMIT" : "ROLLBACK");
     ok = ok && PQresultStatus(r) == PGRES_COMMAND_OK;
@@ -93,7 +87,7 @@ static void on_notice(void *arg, const char *message) {
 
 int ws_db_ready(ws_db *db) {
     if (db->conn && PQstatus(db->conn) != CONNECTION_OK)
-        drop_connection(db);
+        ws_db_drop_connection(db);
     if (!db->conn) {
         if (ws_now() < db->retry_at)
             return WS_DB_DOWN;
@@ -105,8 +99,8 @@ int ws_db_ready(ws_db *db) {
                                     "workshop", db->conninfo, NULL};
         db->conn = PQconnectdbParams(keys, vals, 1);
         if (!db->conn || PQstatus(db->conn) != CONNECTION_OK) {
-            set_error(db, "connect", db->conn ? PQerrorMessage(db->conn) : "out of memory");
-            drop_connection(db);
+            ws_db_set_error(db, "connect", db->conn ? PQerrorMessage(db->conn) : "out of memory");
+            ws_db_drop_connection(db);
             return WS_DB_DOWN;
         }
         PQsetNoticeProcessor(db->conn, on_notice, NULL);
@@ -114,7 +108,7 @@ int ws_db_ready(ws_db *db) {
     }
     if (!db->schema_ok) {
         if (run_schema(db) != WS_DB_OK) {
-            drop_connection(db);
+            ws_db_drop_connection(db);
             return WS_DB_ERROR;
         }
         db->schema_ok = true;
@@ -123,84 +117,16 @@ int ws_db_ready(ws_db *db) {
     return WS_DB_OK;
 }
 
-/* After a failed statement: a broken connection is dropped so the next call reconnects. */
-static int fail(ws_db *db, const char *what, PGresult *r) {
-    set_error(db, what, r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn));
+int ws_db_fail(ws_db *db, const char *what, PGresult *r) {
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    bool refused = state && (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0);
+    ws_db_set_error(db, what, r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn));
     PQclear(r);
     if (PQstatus(db->conn) != CONNECTION_OK) {
-        drop_connection(db);
+        ws_db_drop_connection(db);
         return WS_DB_DOWN;
     }
-    return WS_DB_ERROR;
-}
-
-/* The id is claimed (stored = true) and the row written by one statement: if the claim
- * conflicts, with a redelivery or with the frontend's cancellation, nothing is written. */
-static const char *const insert_claimed_sql =
-    "WITH claim AS (INSERT INTO order_outcomes (message_id, stored) VALUES ($3, true)"
-    " ON CONFLICT (message_id) DO NOTHING RETURNING message_id)"
-    " INSERT INTO fruits (name, quantity, message_id) SELECT $1, $2::integer, message_id"
-    " FROM claim";
-static const char *const insert_plain_sql =
-    "INSERT INTO fruits (name, quantity) VALUES ($1, $2::integer)";
-
-static int exec_insert(ws_db *db, const char *const params[3], bool *wrote) {
-    const char *sql = params[2] ? insert_claimed_sql : insert_plain_sql;
-    PGresult *r = PQexecParams(db->conn, sql, params[2] ? 3 : 2, NULL, params, NULL, NULL, 0);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK)
-        return fail(db, "insert", r);
-    *wrote = strcmp(PQcmdTuples(r), "1") == 0;
-    PQclear(r);
-    return WS_DB_OK;
-}
-
-/* Nothing was written: was the id stored before, or cancelled by the frontend? */
-static int why_not_written(ws_db *db, const char *message_id, ws_db_stored *stored) {
-    const char *params[1] = {message_id};
-    PGresult *r = PQexecParams(db->conn, "SELECT stored FROM order_outcomes WHERE message_id = $1",
-                               1, NULL, params, NULL, NULL, 0);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
-        return fail(db, "select outcome", r);
-    *stored = strcmp(PQgetvalue(r, 0, 0), "t") == 0 ? WS_DB_DUPLICATE : WS_DB_CANCELLED;
-    PQclear(r);
-    return WS_DB_OK;
-}
-
-static int simple(ws_db *db, const char *sql) {
-    PGresult *r = PQexec(db->conn, sql);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK)
-        return fail(db, sql, r);
-    PQclear(r);
-    return WS_DB_OK;
-}
-
-static int insert_once(ws_db *db, const char *fruit, int quantity, const char *message_id,
-                       bool simulate_failure, ws_db_stored *stored) {
-    int rc = ws_db_ready(db);
-    if (rc != WS_DB_OK)
-        return rc;
-    char qty[16];
-    snprintf(qty, sizeof qty, "%d", quantity);
-    const char *params[3] = {fruit, qty, message_id};
-    bool wrote = false;
-    if (simulate_failure) {
-        if ((rc = simple(db, "BEGIN")) != WS_DB_OK)
-            return rc;
-        rc = exec_insert(db, params, &wrote);
-        if (rc == WS_DB_DOWN)
-            return rc;
-        if ((rc = simple(db, "ROLLBACK")) != WS_DB_OK)
-            return rc;
-        set_error(db, "insert", "simulated session timeout");
-        return WS_DB_SIMULATED;
-    }
-    if ((rc = exec_insert(db, params, &wrote)) != WS_DB_OK)
-        return rc;
-    if (wrote) {
-        *stored = WS_DB_INSERTED;
-        return WS_DB_OK;
-    }
-    return why_not_written(db, message_id, stored);
+    return refused ? WS_DB_REJECTED : WS_DB_ERROR;
 }
 
 static int cancel_once(ws_db *db, const char *message_id, bool *cancelled) {
@@ -213,7 +139,7 @@ static int cancel_once(ws_db *db, const char *message_id, bool *cancelled) {
                                " ON CONFLICT (message_id) DO NOTHING",
                                1, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_COMMAND_OK)
-        return fail(db, "cancel", r);
+        return ws_db_fail(db, "cancel", r);
     *cancelled = strcmp(PQcmdTuples(r), "1") == 0;
     PQclear(r);
     return WS_DB_OK;
@@ -230,30 +156,10 @@ static int recent_total_once(ws_db *db, const char *fruit, long long *total) {
     const char *params[1] = {fruit};
     PGresult *r = PQexecParams(db->conn, sql, fruit ? 1 : 0, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
-        return fail(db, "select", r);
+        return ws_db_fail(db, "select", r);
     *total = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     PQclear(r);
     return WS_DB_OK;
-}
-
-/* A connection that sat idle may have died with a restarted server without our noticing:
- * when a call fails that way on a reused connection, reconnect at once and try again. Every
- * operation here is safe to repeat (the insert is idempotent per message id). */
-#define WITH_RECONNECT(db, call)                                                                   \
-    __extension__({                                                                                \
-        bool reused_ = (db)->conn != NULL;                                                         \
-        int rc_ = (call);                                                                          \
-        if (rc_ == WS_DB_DOWN && reused_) {                                                        \
-            (db)->retry_at = 0;                                                                    \
-            rc_ = (call);                                                                          \
-        }                                                                                          \
-        rc_;                                                                                       \
-    })
-
-int ws_db_insert_order(ws_db *db, const char *fruit, int quantity, const char *message_id,
-                       bool simulate_failure, ws_db_stored *stored) {
-    return WITH_RECONNECT(db,
-                          insert_once(db, fruit, quantity, message_id, simulate_failure, stored));
 }
 
 int ws_db_cancel_order(ws_db *db, const char *message_id, bool *cancelled) {

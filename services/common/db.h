@@ -14,7 +14,13 @@ typedef struct ws_db ws_db;
 ws_db *ws_db_new(const char *conninfo);
 void ws_db_free(ws_db *db);
 
-enum { WS_DB_OK = 0, WS_DB_ERROR = -1, WS_DB_DOWN = -2, WS_DB_SIMULATED = -3 };
+enum {
+    WS_DB_OK = 0,
+    WS_DB_ERROR = -1,
+    WS_DB_DOWN = -2,
+    WS_DB_SIMULATED = -3,
+    WS_DB_REJECTED = -4, /* PostgreSQL refused the data itself (SQLSTATE class 22 or 23) */
+};
 
 /* Connects if needed (respecting the backoff) and creates the table, its message_id unique
  * index and its created_at index if missing. WS_DB_OK, WS_DB_DOWN or WS_DB_ERROR. */
@@ -27,13 +33,27 @@ typedef enum ws_db_stored {
     WS_DB_CANCELLED, /* the frontend answered 503 for it and cancelled it: never stored */
 } ws_db_stored;
 
-/* Stores one order exactly once per message id: the id is claimed in order_outcomes and the
- * row written in the same statement, so a redelivery or an order the frontend cancelled
- * (ws_db_cancel_order) writes nothing. message_id may be NULL (no deduplication possible).
+typedef struct ws_db_order {
+    const char *fruit;
+    int quantity;
+    const char *message_id; /* NULL: no deduplication possible */
+    ws_db_stored stored;    /* set by ws_db_insert_orders */
+} ws_db_order;
+
+/* Stores n orders (1..WS_DB_MAX_BATCH) in one statement, so in one transaction, each exactly
+ * once per message id: the ids are claimed in order_outcomes and the rows written by the same
+ * statement, so a redelivery or an order the frontend cancelled (ws_db_cancel_order) writes
+ * nothing, and an id seen twice in the batch is stored once. Sets each order's stored.
  * With simulate_failure the statement runs in a transaction that is then rolled back, as a
- * timed-out session would be, and WS_DB_SIMULATED is returned. */
-int ws_db_insert_order(ws_db *db, const char *fruit, int quantity, const char *message_id,
-                       bool simulate_failure, ws_db_stored *stored);
+ * timed-out session would be, and WS_DB_SIMULATED is returned. WS_DB_REJECTED: the data of
+ * some order was refused (say, a message id that is not UTF-8) and nothing was written; store
+ * the batch in smaller parts to find it. */
+#define WS_DB_MAX_BATCH 4096
+int ws_db_insert_orders(ws_db *db, ws_db_order *orders, int n, bool simulate_failure);
+
+/* Deletes order_outcomes rows decided more than older_than_s seconds ago, at most max_rows
+ * (in chunks, each its own short transaction); *deleted says how many went. */
+int ws_db_prune_outcomes(ws_db *db, int older_than_s, long long max_rows, long long *deleted);
 
 /* For an order whose publish is in doubt (the broker may hold it but never confirmed it):
  * claims its message id as cancelled so the backend will never store it. *cancelled is false

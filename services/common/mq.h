@@ -70,7 +70,9 @@ typedef struct ws_mq_delivery {
     void *priv;
 } ws_mq_delivery;
 
-/* A consumer of queue with manual acks and at most prefetch unacked deliveries. */
+/* A consumer of queue with manual acks and at most prefetch unacked deliveries. When the
+ * broker cancels the consumer (the queue was deleted: consumer_cancel_notify), it reconnects,
+ * which declares the queue again, and consumes anew. */
 ws_mq_consumer *ws_mq_consumer_new(const ws_mq_config *cfg, const char *queue, int prefetch);
 /* Closes the connection: unacked deliveries go back to the queue. */
 void ws_mq_consumer_free(ws_mq_consumer *c);
@@ -82,6 +84,8 @@ enum { WS_MQ_GOT = 1, WS_MQ_NONE = 0, WS_MQ_DOWN = -1 };
 int ws_mq_consumer_next(ws_mq_consumer *c, ws_mq_delivery *d, int timeout_ms);
 /* Acks / rejects a delivery. -1 when its connection is gone (the broker will redeliver). */
 int ws_mq_ack(ws_mq_consumer *c, const ws_mq_delivery *d);
+/* Acks d and every earlier unacked delivery of its connection (basic.ack with multiple). */
+int ws_mq_ack_through(ws_mq_consumer *c, const ws_mq_delivery *d);
 int ws_mq_reject(ws_mq_consumer *c, const ws_mq_delivery *d, bool requeue);
 void ws_mq_delivery_free(ws_mq_delivery *d);
 /* Text of the last failure (for logs). */

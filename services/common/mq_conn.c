@@ -97,9 +97,12 @@ amqp_connection_state_t ws_mq_open(const ws_mq_config *cfg, const char *queue, c
     struct timeval send_tv = {2, 0};
     setsockopt(amqp_get_sockfd(conn), SOL_SOCKET, SO_SNDTIMEO, &send_tv, sizeof send_tv);
     /* rabbitmq-c advertises only authentication_failure_close: ask for the notifications we
-     * handle. connection.blocked tells a publisher the broker stopped reading its socket. */
+     * handle. connection.blocked tells a publisher the broker stopped reading its socket;
+     * without consumer_cancel_notify the broker never tells a consumer that its queue was
+     * deleted, and the consumer goes silent. */
     amqp_table_entry_t caps[] = {
         {amqp_cstring_bytes("connection.blocked"), {AMQP_FIELD_KIND_BOOLEAN, {.boolean = 1}}},
+        {amqp_cstring_bytes("consumer_cancel_notify"), {AMQP_FIELD_KIND_BOOLEAN, {.boolean = 1}}},
     };
     amqp_table_entry_t props[] = {
         {amqp_cstring_bytes("capabilities"),

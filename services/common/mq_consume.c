@@ -82,13 +82,21 @@ static int handle_other_frame(ws_mq_consumer *c) {
         snprintf(c->error, sizeof c->error, "reading a frame: %s", amqp_error_string2(rc));
         return -1;
     }
-    if (f.frame_type == AMQP_FRAME_METHOD &&
-        (f.payload.method.id == AMQP_CHANNEL_CLOSE_METHOD ||
-         f.payload.method.id == AMQP_CONNECTION_CLOSE_METHOD)) {
+    if (f.frame_type != AMQP_FRAME_METHOD)
+        return 0;
+    switch (f.payload.method.id) {
+    case AMQP_CHANNEL_CLOSE_METHOD:
+    case AMQP_CONNECTION_CLOSE_METHOD:
         snprintf(c->error, sizeof c->error, "broker closed the consumer's channel");
         return -1;
+    case AMQP_BASIC_CANCEL_METHOD:
+        /* The queue was deleted (or its node went away): nothing more will come on this
+         * consumer. A new connection declares the queue again and consumes from it. */
+        snprintf(c->error, sizeof c->error, "broker cancelled the consumer (queue deleted?)");
+        return -1;
+    default:
+        return 0;
     }
-    return 0;
 }
 
 int ws_mq_consumer_next(ws_mq_consumer *c, ws_mq_delivery *d, int timeout_ms) {
@@ -143,12 +151,13 @@ int ws_mq_consumer_next(ws_mq_consumer *c, ws_mq_delivery *d, int timeout_ms) {
     return WS_MQ_DOWN;
 }
 
-static int settle(ws_mq_consumer *c, const ws_mq_delivery *d, bool ack, bool requeue) {
+static int settle(ws_mq_consumer *c, const ws_mq_delivery *d, bool ack, bool multiple,
+                  bool requeue) {
     if (!c->conn || d->generation != c->generation) {
         snprintf(c->error, sizeof c->error, "delivery belongs to a closed connection");
         return -1;
     }
-    int rc = ack ? amqp_basic_ack(c->conn, WS_MQ_CHANNEL, d->tag, 0)
+    int rc = ack ? amqp_basic_ack(c->conn, WS_MQ_CHANNEL, d->tag, multiple)
                  : amqp_basic_reject(c->conn, WS_MQ_CHANNEL, d->tag, requeue);
     if (rc != AMQP_STATUS_OK) {
         snprintf(c->error, sizeof c->error, "%s: %s", ack ? "ack" : "reject",
@@ -160,11 +169,15 @@ static int settle(ws_mq_consumer *c, const ws_mq_delivery *d, bool ack, bool req
 }
 
 int ws_mq_ack(ws_mq_consumer *c, const ws_mq_delivery *d) {
-    return settle(c, d, true, false);
+    return settle(c, d, true, false, false);
+}
+
+int ws_mq_ack_through(ws_mq_consumer *c, const ws_mq_delivery *d) {
+    return settle(c, d, true, true, false);
 }
 
 int ws_mq_reject(ws_mq_consumer *c, const ws_mq_delivery *d, bool requeue) {
-    return settle(c, d, false, requeue);
+    return settle(c, d, false, false, requeue);
 }
 
 void ws_mq_delivery_free(ws_mq_delivery *d) {
