@@ -22,7 +22,7 @@ typedef struct promc_http_server promc_http_server;
 /* How a standalone server treats its clients. A zero field takes its default, so
  * `promc_http_options o = {0};` (or passing NULL) gives the defaults.
  *
- * The server waits on epoll, so the number of open connections is bounded by connection_limit,
+ * The server waits with poll(), so the number of open connections is bounded by connection_limit,
  * not by select()'s FD_SETSIZE: thousands of idle or slow clients (a slowloris) neither block
  * the threads nor keep a scrape out. A connection that sends nothing for timeout_seconds, in
  * the middle of a request or between keep-alive requests, is closed. */

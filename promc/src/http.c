@@ -7,11 +7,13 @@
  * answers /metrics and /. Every request renders into its own buffer, so scrapes run
  * concurrently without sharing anything but the registry, which is built for that.
  *
- * The standalone server must survive hostile clients: it polls with epoll (select() stops at
- * FD_SETSIZE, 1024 descriptors), sets a connection limit well above libmicrohttpd's default
- * of FD_SETSIZE - 4 (beyond which a scrape waited in the backlog behind idle sockets), and
- * closes connections idle for timeout_seconds, so thousands of half-sent requests cost file
- * descriptors and nothing else.
+ * The standalone server must survive hostile clients: it waits with poll() (select() stops at
+ * FD_SETSIZE, 1024 descriptors; libmicrohttpd 0.9.75's epoll is edge-triggered and misses the
+ * close of a connection whose half request and FIN arrived together, as a flood's backlog
+ * delivers them, so such zombies kept their slots until the timeout), sets a connection limit well
+ * above libmicrohttpd's default of FD_SETSIZE - 4 (beyond which a scrape waited in the backlog
+ * behind idle sockets), and closes connections idle for timeout_seconds, so thousands of half-sent
+ * requests cost file descriptors and nothing else.
  */
 #include "promc_http.h"
 
@@ -119,7 +121,7 @@ static unsigned default_connection_limit(void) {
 static struct MHD_Daemon *start_daemon(promc_http_server *srv, unsigned flags, uint16_t port,
                                        const struct sockaddr *sa, const promc_http_options *o) {
     flags |= MHD_USE_INTERNAL_POLLING_THREAD;
-    flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL : MHD_USE_POLL;
+    flags |= MHD_USE_POLL; /* see the top of the file: not select(), not epoll */
     /* MHD_OPTION_SOCK_ADDR last: without an address the list simply ends there. */
     return MHD_start_daemon(flags, port, NULL, NULL, on_request, srv, MHD_OPTION_THREAD_POOL_SIZE,
                             o->threads, MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_seconds,

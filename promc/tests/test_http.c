@@ -439,6 +439,43 @@ static void test_client_timeout(promc_registry *reg) {
     promc_http_stop(srv);
 }
 
+/* After a flood beyond the connection limit is closed, the server answers again at once: the
+ * backlog's dead connections (half a request and a FIN, delivered together on accept) must not
+ * keep their slots until the timeout, as they did with libmicrohttpd's epoll. */
+static void test_recovery(promc_registry *reg) {
+    enum { FLOOD = 1500 };
+    promc_http_options o = {.threads = 2, .connection_limit = 64, .timeout_seconds = 30};
+    promc_http_server *srv = promc_http_start(reg, "127.0.0.1", 0, &o);
+    CHECK(srv != NULL);
+    if (!srv)
+        return;
+    static int fds[FLOOD];
+    int opened = open_half_requests(promc_http_port(srv), fds, FLOOD);
+    usleep(500 * 1000);
+    for (int i = 0; i < FLOOD; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    double t0 = now_seconds(), took = -1;
+    int tries = 0;
+    while (now_seconds() - t0 < 5) {
+        response r;
+        tries++;
+        int rc = http(promc_http_port(srv), "GET", "/metrics", NULL, &r);
+        if (rc == 0)
+            free(r.body);
+        if (rc == 0 && r.status == 200) {
+            took = now_seconds() - t0;
+            break;
+        }
+        usleep(20 * 1000);
+    }
+    CHECK(took >= 0 && took < 1.0);
+    printf("recovery: %d half-open connections past a limit of 64 closed; answered after %.3f s "
+           "(%d tries)\n",
+           opened, took, tries);
+    promc_http_stop(srv);
+}
+
 static void test_start_errors(uint16_t busy_port) {
     CHECK(promc_http_start(NULL, "no-such-host.invalid", 0, NULL) == NULL);
     CHECK_INT(promc_last_error(), PROMC_EINVAL);
@@ -482,6 +519,7 @@ int main(void) {
     test_embedded(reg);
     test_slow_clients(port);
     test_client_timeout(reg);
+    test_recovery(reg);
     test_start_errors(port);
     promc_http_stop(srv);
     promc_registry_free(reg);

@@ -29,3 +29,12 @@ long ws_raise_fd_limit(void) {
     }
     return rl.rlim_cur == RLIM_INFINITY ? (long)(1 << 20) : (long)rl.rlim_cur;
 }
+
+int ws_connection_budget(long fd_limit) {
+    if (fd_limit <= 0)
+        fd_limit = 1024; /* unknown: the usual default */
+    long n = fd_limit / 4 * 3;
+    if (n > 1000000)
+        n = 1000000;
+    return n < 16 ? 16 : (int)n;
+}

@@ -10,6 +10,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* An oversized body is read and thrown away up to this many bytes before the 413, so that a
+ * client that sends the whole body before reading (most HTTP libraries) gets the answer rather
+ * than a reset; past it, or announced past it, the connection is closed (nginx's lingering
+ * close does the same, bounded). */
+#define FE_MAX_DISCARD (16u << 20)
+
 /* What the server knows about one request while it arrives. */
 typedef struct fe_request {
     fe_method method;
@@ -17,6 +23,7 @@ typedef struct fe_request {
     double start;   /* WORKSHOP:EX4 */
     bool delayed;   /* the simulated latency has been served */
     bool too_large; /* the body went over WS_MAX_ORDER_BODY */
+    size_t seen;    /* body bytes received, kept or discarded (bounded by FE_MAX_DISCARD) */
     size_t len;
     char body[WS_MAX_ORDER_BODY + 1];
 } fe_request;
