@@ -11,11 +11,15 @@ Modes (all on loopback, all bounded in time):
   recover HOST PORT: opens up to --conns half-open sockets (past the server's fd limit), holds
           them --hold seconds, closes them all and reports how long until every path answers
           200 again. Exits 1 when that takes longer than --within seconds.
+  idle    HOST PORT: opens --conns half-open sockets and reports how long the server takes to
+          close them all. Exits 1 past --within seconds.
+  post    HOST PORT: POSTs --body-bytes to /fruit as many HTTP libraries do (the whole body,
+          then read the answer) and prints the status line and body. Exits 1 unless it is 413
+          with the JSON error.
 
 Prints one line per measurement: "key=value ..." so the shell can grep it.
 """
 import argparse
-import errno
 import http.client
 import resource
 import selectors
@@ -154,6 +158,8 @@ def probe(args, label):
                 bad += 1
                 dt = args.timeout
             lat.append(dt * 1000)
+            if bad >= 10:  # enough to fail; do not wait out every timeout
+                break
             if args.pause_ms:
                 time.sleep(args.pause_ms / 1000)
         p50, p99 = pct(lat, 50), pct(lat, 99)
@@ -217,9 +223,53 @@ def mode_recover(args):
     return 0 if not pending and took <= args.within else 1
 
 
+def mode_idle(args):
+    raise_nofile(args.conns + 256)
+    f = Flood(args.host, args.port, args.conns)
+    f.thread.start()
+    f.wait_open(args.conns, args.ramp)
+    f.reopen = False
+    t0 = time.monotonic()
+    while f.socks and time.monotonic() - t0 < args.within + 5:
+        time.sleep(0.05)
+    took = time.monotonic() - t0
+    left = len(f.socks)
+    f.stop.set()
+    f.thread.join()
+    print(f"idle conns={args.conns} closed_by_server={f.closed_by_server} still_open={left} "
+          f"seconds={took:.2f}", flush=True)
+    return 0 if left == 0 and took <= args.within else 1
+
+
+def mode_post(args):
+    body = b"a" * args.body_bytes
+    head = (f"POST /fruit HTTP/1.1\r\nHost: {args.host}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode()
+    s = socket.create_connection((args.host, args.port), timeout=10)
+    data = b""
+    try:
+        s.sendall(head + body)
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            data += d
+            if b"}" in data.partition(b'{"error"')[2]:  # the JSON is whole: the answer is in
+                break
+    except OSError as e:
+        print(f"post bytes={len(body)} error={e.__class__.__name__}:{e} got={data[:60]!r}")
+        return 1
+    finally:
+        s.close()
+    status = data.split(b"\r\n", 1)[0].decode(errors="replace")
+    ok = status.startswith("HTTP/1.1 413") and b'{"error":"Request body too large"}' in data
+    print(f"post bytes={len(body)} status=\"{status}\" json={int(ok)}")
+    return 0 if ok else 1
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("mode", choices=["probe", "flood", "recover"])
+    ap.add_argument("mode", choices=["probe", "flood", "recover", "idle", "post"])
     ap.add_argument("host")
     ap.add_argument("port", type=int)
     ap.add_argument("--conns", type=int, default=8000)
@@ -230,9 +280,12 @@ def main():
     ap.add_argument("--p99-ms", type=float, default=100.0)
     ap.add_argument("--ramp", type=float, default=20.0, help="seconds allowed to open the flood")
     ap.add_argument("--hold", type=float, default=0.0, help="seconds to hold the flood")
-    ap.add_argument("--within", type=float, default=1.0, help="recover: seconds allowed")
+    ap.add_argument("--within", type=float, default=1.0, help="recover, idle: seconds allowed")
+    ap.add_argument("--body-bytes", type=int, default=2000000, help="post: body size")
     args = ap.parse_args()
-    return {"probe": mode_probe, "flood": mode_flood, "recover": mode_recover}[args.mode](args)
+    modes = {"probe": mode_probe, "flood": mode_flood, "recover": mode_recover, "idle": mode_idle,
+             "post": mode_post}
+    return modes[args.mode](args)
 
 
 if __name__ == "__main__":
