@@ -61,7 +61,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "promc_example_server: %s\n", promc_last_error_message());
         return 1;
     }
-    promc_http_server *srv = promc_http_start(NULL, (uint16_t)port, NULL);
+    promc_http_server *srv = promc_http_start(NULL, NULL, (uint16_t)port, NULL);
     if (!srv) {
         fprintf(stderr, "promc_example_server: cannot serve on port %ld: %s\n", port,
                 promc_last_error_message());

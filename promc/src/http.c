@@ -6,6 +6,14 @@
  * one a GET would get. promc_http_start() wraps it in a standalone thread-pooled server that
  * answers /metrics and /. Every request renders into its own buffer, so scrapes run
  * concurrently without sharing anything but the registry, which is built for that.
+ *
+ * The standalone server must survive hostile clients: it waits with poll() (select() stops at
+ * FD_SETSIZE, 1024 descriptors; libmicrohttpd 0.9.75's epoll is edge-triggered and misses the
+ * close of a connection whose half request and FIN arrived together, as a flood's backlog
+ * delivers them, so such zombies kept their slots until the timeout), sets a connection limit well
+ * above libmicrohttpd's default of FD_SETSIZE - 4 (beyond which a scrape waited in the backlog
+ * behind idle sockets), and closes connections idle for timeout_seconds, so thousands of half-sent
+ * requests cost file descriptors and nothing else.
  */
 #include "promc_http.h"
 
@@ -17,10 +25,12 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #define HTTP_THREADS         4
-#define HTTP_TIMEOUT_SECONDS 30
+#define HTTP_TIMEOUT_SECONDS 5
+#define HTTP_MIN_CONNECTIONS 16
 
 struct promc_http_server {
     struct MHD_Daemon *daemon;
@@ -97,20 +107,40 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return promc_http_handle(conn, method, srv->reg);
 }
 
-static struct MHD_Daemon *start_daemon(promc_http_server *srv, unsigned flags, uint16_t port,
-                                       const struct sockaddr *sa) {
-    flags |= MHD_USE_INTERNAL_POLLING_THREAD;
-    if (sa)
-        return MHD_start_daemon(flags, port, NULL, NULL, on_request, srv,
-                                MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
-                                MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_SECONDS,
-                                MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_END);
-    return MHD_start_daemon(flags, port, NULL, NULL, on_request, srv, MHD_OPTION_THREAD_POOL_SIZE,
-                            (unsigned)HTTP_THREADS, MHD_OPTION_CONNECTION_TIMEOUT,
-                            (unsigned)HTTP_TIMEOUT_SECONDS, MHD_OPTION_END);
+/* The default connection limit: 3/4 of the descriptors this process may open, so that the rest
+ * of the program keeps descriptors of its own when the server is full. */
+static unsigned default_connection_limit(void) {
+    struct rlimit rl;
+    rlim_t n = 1024;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+        n = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (1u << 20) ? (1u << 20) : rl.rlim_cur;
+    n = n / 4 * 3;
+    return n < HTTP_MIN_CONNECTIONS ? HTTP_MIN_CONNECTIONS : (unsigned)n;
 }
 
-promc_http_server *promc_http_start(const char *addr, uint16_t port, promc_registry *reg) {
+static struct MHD_Daemon *start_daemon(promc_http_server *srv, unsigned flags, uint16_t port,
+                                       const struct sockaddr *sa, const promc_http_options *o) {
+    flags |= MHD_USE_INTERNAL_POLLING_THREAD;
+    flags |= MHD_USE_POLL; /* see the top of the file: not select(), not epoll */
+    /* MHD_OPTION_SOCK_ADDR last: without an address the list simply ends there. */
+    return MHD_start_daemon(flags, port, NULL, NULL, on_request, srv, MHD_OPTION_THREAD_POOL_SIZE,
+                            o->threads, MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_seconds,
+                            MHD_OPTION_CONNECTION_LIMIT, o->connection_limit,
+                            sa ? MHD_OPTION_SOCK_ADDR : MHD_OPTION_END, sa, MHD_OPTION_END);
+}
+
+promc_http_server *promc_http_start(promc_registry *reg, const char *addr, uint16_t port,
+                                    const promc_http_options *opts) {
+    promc_http_options o = opts ? *opts : (promc_http_options){0};
+    if (!o.threads)
+        o.threads = HTTP_THREADS;
+    if (!o.timeout_seconds)
+        o.timeout_seconds = HTTP_TIMEOUT_SECONDS;
+    if (!o.connection_limit)
+        o.connection_limit = default_connection_limit();
+    /* libmicrohttpd splits the limit between the threads: give each at least one. */
+    if (o.connection_limit < o.threads)
+        o.connection_limit = o.threads;
     promc_http_server *srv = calloc(1, sizeof *srv);
     if (!srv) {
         promc__seterr(PROMC_ENOMEM, "out of memory");
@@ -119,9 +149,9 @@ promc_http_server *promc_http_start(const char *addr, uint16_t port, promc_regis
     srv->reg = reg ? reg : promc_registry_default();
     if (!addr) {
         /* Every interface: IPv6 and IPv4 on one socket where the host has IPv6, else IPv4. */
-        srv->daemon = start_daemon(srv, MHD_USE_DUAL_STACK, port, NULL);
+        srv->daemon = start_daemon(srv, MHD_USE_DUAL_STACK, port, NULL, &o);
         if (!srv->daemon)
-            srv->daemon = start_daemon(srv, 0, port, NULL);
+            srv->daemon = start_daemon(srv, 0, port, NULL, &o);
     } else {
         /* A numeric address, or a name resolved to its first address (IPv4 or IPv6). */
         struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG};
@@ -143,7 +173,7 @@ promc_http_server *promc_http_start(const char *addr, uint16_t port, promc_regis
             ((struct sockaddr_in *)&ss)->sin_port = htons(port);
         }
         freeaddrinfo(ai);
-        srv->daemon = start_daemon(srv, flags, port, (const struct sockaddr *)&ss);
+        srv->daemon = start_daemon(srv, flags, port, (const struct sockaddr *)&ss, &o);
     }
     if (!srv->daemon) {
         free(srv);

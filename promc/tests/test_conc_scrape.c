@@ -161,7 +161,7 @@ int main(void) {
     churn = promc_counter_new(reg, "conc_churn_total", "Children that come and go.",
                               PROMC_LABELS("who"));
     hist = promc_histogram_new(reg, "conc_latency", "Latency.", NULL, NULL, 0);
-    promc_http_server *srv = promc_http_start("127.0.0.1", 0, reg);
+    promc_http_server *srv = promc_http_start(reg, "127.0.0.1", 0, NULL);
     CHECK(srv != NULL);
     if (!srv)
         return check_report("conc_scrape");

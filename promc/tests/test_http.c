@@ -1,16 +1,22 @@
 /* test_http.c -- promc_http over real sockets: GET, HEAD, 405 with Allow, 404, format
- * negotiation, gzip, the embeddable handler, and concurrent scrapes while metrics change. */
+ * negotiation, gzip, the embeddable handler, concurrent scrapes while metrics change, and
+ * thousands of half-open connections (a slowloris) that must neither keep a scrape out nor stay
+ * open past the client timeout. */
 #include "check.h"
 #include "promc.h"
 #include "promc_http.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <strings.h>
+#include <time.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -340,19 +346,149 @@ static void test_embedded(promc_registry *reg) {
     MHD_stop_daemon(d);
 }
 
+/* Opens up to n sockets to port that each send half a request header and then nothing (a
+ * slowloris); fds[] gets them, -1 where the socket could not be made. Non-blocking connect: a
+ * socket still in the server's backlog counts too, as it does for a real attacker. */
+static int open_half_requests(uint16_t port, int *fds, int n) {
+    static const char half[] = "GET /metrics HTTP/1.1\r\nHost: localhost\r\nX-Slow: ";
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int opened = 0;
+    for (int i = 0; i < n; i++) {
+        fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        if (fds[i] < 0)
+            continue;
+        if (connect(fds[i], (struct sockaddr *)&sa, sizeof sa) != 0 && errno != EINPROGRESS) {
+            close(fds[i]);
+            fds[i] = -1;
+            continue;
+        }
+        (void)!write(fds[i], half, sizeof half - 1); /* EAGAIN while connecting: still half-open */
+        opened++;
+    }
+    return opened;
+}
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* With thousands of half-open connections (more than select()'s FD_SETSIZE and the old default
+ * connection limit of 1020), a well-behaved scrape is still answered at once. */
+static void test_slow_clients(uint16_t port) {
+    enum { FLOOD = 2500 };
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    if (rl.rlim_cur < FLOOD + 200 && rl.rlim_max >= FLOOD + 200) {
+        rl.rlim_cur = FLOOD + 200;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur < FLOOD + 200) {
+        printf("skipped: slow clients (fd limit %lu < %d)\n", (unsigned long)rl.rlim_cur,
+               FLOOD + 200);
+        return;
+    }
+    static int fds[FLOOD];
+    int opened = open_half_requests(port, fds, FLOOD);
+    CHECK_INT(opened, FLOOD);
+    usleep(300 * 1000); /* let the server accept what it will */
+    double worst = 0;
+    int answered = 0;
+    for (int i = 0; i < 20; i++) {
+        response r;
+        double t0 = now_seconds();
+        if (http(port, "GET", "/metrics", NULL, &r) == 0) {
+            answered += r.status == 200;
+            free(r.body);
+        }
+        double dt = now_seconds() - t0;
+        worst = dt > worst ? dt : worst;
+    }
+    CHECK_INT(answered, 20);
+    CHECK(worst < 1.0);
+    printf("slow clients: %d half-open connections, 20 scrapes answered=%d slowest=%.1f ms\n",
+           opened, answered, worst * 1000);
+    for (int i = 0; i < FLOOD; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+}
+
+/* A connection that sends half a request and then nothing is closed after timeout_seconds. */
+static void test_client_timeout(promc_registry *reg) {
+    promc_http_options o = {.timeout_seconds = 1, .threads = 1};
+    promc_http_server *srv = promc_http_start(reg, "127.0.0.1", 0, &o);
+    CHECK(srv != NULL);
+    if (!srv)
+        return;
+    int fd;
+    CHECK_INT(open_half_requests(promc_http_port(srv), &fd, 1), 1);
+    struct timeval tv = {.tv_sec = 5};
+    int flags = fcntl(fd, F_GETFL);
+    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    double t0 = now_seconds();
+    char buf[512];
+    while (read(fd, buf, sizeof buf) > 0) /* a 408 may come first; then the close */
+        ;
+    double took = now_seconds() - t0;
+    CHECK(took > 0.5 && took < 3.0);
+    printf("client timeout: a half-sent request closed after %.1f s (timeout 1 s)\n", took);
+    close(fd);
+    promc_http_stop(srv);
+}
+
+/* After a flood beyond the connection limit is closed, the server answers again at once: the
+ * backlog's dead connections (half a request and a FIN, delivered together on accept) must not
+ * keep their slots until the timeout, as they did with libmicrohttpd's epoll. */
+static void test_recovery(promc_registry *reg) {
+    enum { FLOOD = 1500 };
+    promc_http_options o = {.threads = 2, .connection_limit = 64, .timeout_seconds = 30};
+    promc_http_server *srv = promc_http_start(reg, "127.0.0.1", 0, &o);
+    CHECK(srv != NULL);
+    if (!srv)
+        return;
+    static int fds[FLOOD];
+    int opened = open_half_requests(promc_http_port(srv), fds, FLOOD);
+    usleep(500 * 1000);
+    for (int i = 0; i < FLOOD; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    double t0 = now_seconds(), took = -1;
+    int tries = 0;
+    while (now_seconds() - t0 < 5) {
+        response r;
+        tries++;
+        int rc = http(promc_http_port(srv), "GET", "/metrics", NULL, &r);
+        if (rc == 0)
+            free(r.body);
+        if (rc == 0 && r.status == 200) {
+            took = now_seconds() - t0;
+            break;
+        }
+        usleep(20 * 1000);
+    }
+    CHECK(took >= 0 && took < 1.0);
+    printf("recovery: %d half-open connections past a limit of 64 closed; answered after %.3f s "
+           "(%d tries)\n",
+           opened, took, tries);
+    promc_http_stop(srv);
+}
+
 static void test_start_errors(uint16_t busy_port) {
-    CHECK(promc_http_start("no-such-host.invalid", 0, NULL) == NULL);
+    CHECK(promc_http_start(NULL, "no-such-host.invalid", 0, NULL) == NULL);
     CHECK_INT(promc_last_error(), PROMC_EINVAL);
     /* a host name is resolved */
-    promc_http_server *named = promc_http_start("localhost", 0, NULL);
+    promc_http_server *named = promc_http_start(NULL, "localhost", 0, NULL);
     CHECK(named != NULL);
     promc_http_stop(named);
-    CHECK(promc_http_start("127.0.0.1", busy_port, NULL) == NULL);
+    CHECK(promc_http_start(NULL, "127.0.0.1", busy_port, NULL) == NULL);
     CHECK_INT(promc_last_error(), PROMC_EIO);
     CHECK_INT(promc_http_port(NULL), 0);
     promc_http_stop(NULL);
     /* all interfaces, port 0 */
-    promc_http_server *any = promc_http_start(NULL, 0, NULL);
+    promc_http_server *any = promc_http_start(NULL, NULL, 0, NULL);
     CHECK(any != NULL && promc_http_port(any) != 0);
     if (any) {
         response r;
@@ -368,7 +504,7 @@ int main(void) {
     promc_counter *c = promc_counter_new(reg, "http_test_total", "Test.", NULL);
     promc_counter_add(c, 41);
     promc_histogram_observe(promc_histogram_new(reg, "http_latency", "L.", NULL, NULL, 0), 0.2);
-    promc_http_server *srv = promc_http_start("127.0.0.1", 0, reg);
+    promc_http_server *srv = promc_http_start(reg, "127.0.0.1", 0, NULL);
     CHECK(srv != NULL);
     if (!srv) {
         fprintf(stderr, "cannot start: %s\n", promc_last_error_message());
@@ -381,6 +517,9 @@ int main(void) {
     test_negotiation(port, reg);
     test_concurrent(port, reg);
     test_embedded(reg);
+    test_slow_clients(port);
+    test_client_timeout(reg);
+    test_recovery(reg);
     test_start_errors(port);
     promc_http_stop(srv);
     promc_registry_free(reg);

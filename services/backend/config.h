@@ -30,6 +30,7 @@ typedef struct be_config {
     const char *log_level;
     const char *metrics_addr; /* WORKSHOP:EX0 */
     int metrics_port;         /* WORKSHOP:EX0 */
+    int client_timeout_s;     /* WORKSHOP:EX0 */
 } be_config;
 
 #endif

@@ -1,6 +1,7 @@
 /* main.c -- the workshop backend: flags and environment, workers, the order generator, and a
  * clean stop on SIGINT/SIGTERM. */
 #include "config.h"
+#include "fdlimit.h"
 #include "generator.h"
 #include "log.h"
 #include "metrics.h" /* WORKSHOP:EX0 */
@@ -21,8 +22,9 @@ static be_config cfg = {
     .generator_ms = {100, 500, false},
     .db_failure_rate = 0.1,
     .retry_ms = {100, 5000, false},
-    .metrics_addr = "",   /* WORKSHOP:EX0 */
-    .metrics_port = 5001, /* WORKSHOP:EX0 */
+    .metrics_addr = "127.0.0.1", /* WORKSHOP:EX0 */
+    .metrics_port = 5001,        /* WORKSHOP:EX0 */
+    .client_timeout_s = 5,       /* WORKSHOP:EX0 */
     .pg_dsn = "postgresql://demo:demo@localhost:5432/demo",
     .amqp_url = "amqp://guest:guest@localhost:5672/",
     .queue = "task_queue",
@@ -58,7 +60,9 @@ static const ws_opt options[] = {
     {"metrics-port", "METRICS_PORT", WS_OPT_INT, &cfg.metrics_port, 0, 65535, "PORT",
      "port of the /metrics server"},
     {"metrics-addr", "METRICS_ADDR", WS_OPT_STR, &cfg.metrics_addr, 0, 0, "ADDR",
-     "address of the /metrics server (default: every interface)"},
+     "address of the /metrics server (default 127.0.0.1; \"\" for every interface)"},
+    {"client-timeout", "CLIENT_TIMEOUT", WS_OPT_INT, &cfg.client_timeout_s, 1, 3600, "SECONDS",
+     "the /metrics server closes a connection idle or slow for this long"},
     /* WORKSHOP:EX0 END */
     {"pg-dsn", "PG_DSN", WS_OPT_STR, &cfg.pg_dsn, 0, 0, "DSN", "PostgreSQL connection string"},
     {"amqp-url", "AMQP_URL", WS_OPT_STR, &cfg.amqp_url, 0, 0, "URL", "RabbitMQ URL"},
@@ -94,6 +98,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     ws_log_init("backend", level);
+    ws_raise_fd_limit();
     if (ws_mq_config_parse(cfg.amqp_url, &cfg.mq) != 0) {
         fprintf(stderr, "backend: invalid AMQP URL\n");
         return 2;
@@ -121,8 +126,9 @@ int main(int argc, char **argv) {
     }
     /* WORKSHOP:EX5 END */
     /* WORKSHOP:EX0 BEGIN */
-    promc_http_server *http = promc_http_start(*cfg.metrics_addr ? cfg.metrics_addr : NULL,
-                                               (uint16_t)cfg.metrics_port, NULL);
+    promc_http_options http_opts = {.timeout_seconds = (unsigned)cfg.client_timeout_s};
+    promc_http_server *http = promc_http_start(NULL, *cfg.metrics_addr ? cfg.metrics_addr : NULL,
+                                               (uint16_t)cfg.metrics_port, &http_opts);
     if (!http) {
         log_error("cannot serve metrics port=%d error=\"%s\"", cfg.metrics_port,
                   promc_last_error_message());

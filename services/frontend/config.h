@@ -11,7 +11,8 @@ typedef struct fe_config {
     const char *addr; /* "" = every interface */
     int port;
     int threads;
-    int connection_limit;
+    int connection_limit; /* 0: from the fd limit (ws_connection_budget) */
+    int client_timeout_s; /* idle or slow connections are closed after this */
     bool simulate_latency;
     ws_range latency_ms;
     const char *pg_dsn;

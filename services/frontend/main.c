@@ -1,6 +1,7 @@
 /* main.c -- the workshop frontend: flags and environment, start, wait for a signal, stop. */
 #include "config.h"
 #include "delay.h"
+#include "fdlimit.h"
 #include "handlers.h"
 #include "hello_jobs.h"
 #include "log.h"
@@ -16,10 +17,11 @@
 #include <stdlib.h>
 
 static fe_config cfg = {
-    .addr = "",
+    .addr = "127.0.0.1",
     .port = 5000,
     .threads = 8,
-    .connection_limit = 1024,
+    .connection_limit = 0,
+    .client_timeout_s = 5,
     .simulate_latency = true,
     .latency_ms = {100, 500, false},
     .pg_dsn = "postgresql://demo:demo@localhost:5432/demo",
@@ -39,11 +41,13 @@ static fe_config cfg = {
 static const ws_opt options[] = {
     {"port", "FRONTEND_PORT", WS_OPT_INT, &cfg.port, 0, 65535, "PORT", "HTTP port"},
     {"addr", "FRONTEND_ADDR", WS_OPT_STR, &cfg.addr, 0, 0, "IPV4",
-     "listen on this address only (default: every interface)"},
+     "listen on this address (default 127.0.0.1, this machine only; \"\" for every interface)"},
     {"threads", "FRONTEND_THREADS", WS_OPT_INT, &cfg.threads, 1, 256, "N",
      "HTTP worker threads (each keeps its own database, cache and broker connection)"},
-    {"connection-limit", "FRONTEND_CONNECTION_LIMIT", WS_OPT_INT, &cfg.connection_limit, 16, 100000,
-     "N", "most concurrent HTTP connections"},
+    {"connection-limit", "FRONTEND_CONNECTION_LIMIT", WS_OPT_INT, &cfg.connection_limit, 0, 1000000,
+     "N", "most concurrent HTTP connections (0: 3/4 of the fd limit, also the most)"},
+    {"client-timeout", "CLIENT_TIMEOUT", WS_OPT_INT, &cfg.client_timeout_s, 1, 3600, "SECONDS",
+     "close a connection idle or slow for this long (half-sent headers, a stalled body)"},
     {"simulate-latency", "SIMULATE_LATENCY", WS_OPT_BOOL, &cfg.simulate_latency, 0, 0, "on|off",
      "add the seed's random latency to /hello and /fruit (off for benchmarks)"},
     {"latency-ms", "SIMULATED_LATENCY_MS", WS_OPT_RANGE, &cfg.latency_ms, 0, 60000, "LO-HI",
@@ -96,6 +100,15 @@ int main(int argc, char **argv) {
         return 2;
     }
     ws_log_init("frontend", level);
+    /* More connections than descriptors would turn a flood into EMFILE for accept() and for
+     * the database, cache and broker reconnects: keep the limit inside the budget. */
+    int budget = ws_connection_budget(ws_raise_fd_limit());
+    if (cfg.connection_limit == 0 || cfg.connection_limit > budget) {
+        if (cfg.connection_limit > budget)
+            log_warn("connection limit lowered to what the fd limit allows limit=%d wanted=%d",
+                     budget, cfg.connection_limit);
+        cfg.connection_limit = budget;
+    }
     if (ws_mq_config_parse(cfg.amqp_url, &cfg.mq) != 0) {
         fprintf(stderr, "frontend: invalid AMQP URL\n");
         return 2;
@@ -146,8 +159,10 @@ int main(int argc, char **argv) {
         fe_handlers_free();
         return 1;
     }
-    log_info("listening port=%d threads=%d simulate_latency=%s publish_inflight=%d", cfg.port,
-             cfg.threads, cfg.simulate_latency ? "on" : "off", cfg.publish_inflight);
+    log_info("listening addr=%s port=%d threads=%d connection_limit=%d client_timeout=%ds "
+             "simulate_latency=%s publish_inflight=%d",
+             *cfg.addr ? cfg.addr : "*", cfg.port, cfg.threads, cfg.connection_limit,
+             cfg.client_timeout_s, cfg.simulate_latency ? "on" : "off", cfg.publish_inflight);
     int sig = wait_for_signal();
     log_info("stopping signal=%d", sig);
     fe_delay_stop();

@@ -19,6 +19,11 @@ typedef struct fe_wait {
     double start;
     char message_id[37];
 } fe_wait;
+/* An oversized body is read and thrown away up to this many bytes before the 413, so that a
+ * client that sends the whole body before reading (most HTTP libraries) gets the answer rather
+ * than a reset; past it, or announced past it, the connection is closed (nginx's lingering
+ * close does the same, bounded). */
+#define FE_MAX_DISCARD (16u << 20)
 
 /* What the server knows about one request while it arrives. */
 typedef struct fe_request {
@@ -28,6 +33,7 @@ typedef struct fe_request {
     bool delayed;   /* the simulated latency has been served */
     bool too_large; /* the body went over WS_MAX_ORDER_BODY */
     fe_wait wait;
+    size_t seen;    /* body bytes received, kept or discarded (bounded by FE_MAX_DISCARD) */
     size_t len;
     char body[WS_MAX_ORDER_BODY + 1];
 } fe_request;

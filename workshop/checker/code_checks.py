@@ -121,8 +121,9 @@ def exercise0(ctx, res):
            "route GET /metrics to promc_http_handle(conn, method, NULL) in the frontend's "
            "libmicrohttpd access handler (services/frontend/server.c)")
     expose(res, ctx.backend_metrics_url, "backend",
-           "the backend has no web server of its own: start one with promc_http_start(NULL, 5001, "
-           f"NULL) in its main() (and start the backend, {BACKEND_BIN})",
+           "the backend has no web server of its own: start one with "
+           "promc_http_start(NULL, \"127.0.0.1\", 5001, NULL) in its main() "
+           f"(and start the backend, {BACKEND_BIN})",
            "promc_http_start() serves /metrics; is something else listening on that port?")
 
 

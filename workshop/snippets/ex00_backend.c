@@ -9,7 +9,7 @@ static promc_http_server *start_metrics(uint16_t port) {
     /* snippet: backend-server */
     if (promc_register_default_collectors(NULL) != 0)
         fprintf(stderr, "backend: no process metrics: %s\n", promc_last_error_message());
-    promc_http_server *metrics = promc_http_start(NULL, port, NULL);
+    promc_http_server *metrics = promc_http_start(NULL, "127.0.0.1", port, NULL);
     if (!metrics) {
         fprintf(stderr, "backend: cannot serve /metrics on port %u: %s\n", port,
                 promc_last_error_message());

@@ -11,7 +11,7 @@ int main(void) {
     if (!c || promc_counter_inc(c) != 0 || promc_render(NULL, PROMC_FORMAT_TEXT, &out, &len) != 0)
         return 1;
     /* the HTTP part links too: start and stop a server on an ephemeral port */
-    promc_http_server *srv = promc_http_start("127.0.0.1", 0, NULL);
+    promc_http_server *srv = promc_http_start(NULL, "127.0.0.1", 0, NULL);
     if (!srv)
         return 1;
     promc_http_stop(srv);
