@@ -52,9 +52,9 @@ if [[ $hard != unlimited && $hard -lt $((FLOOD + 500)) ]]; then
 fi
 echo "# $FLOOD half-open connections (kept open: any the server closes are reopened)"
 loris "frontend: $FLOOD half-open connections, /hello and /metrics p99 < 100 ms" \
-	flood 127.0.0.1 "$FE_PORT" --conns "$FLOOD" --probes 100
+	flood 127.0.0.1 "$FE_PORT" --conns "$FLOOD" --probes 500
 loris "backend: $FLOOD half-open connections, /metrics p99 < 100 ms" \
-	flood 127.0.0.1 "$BE_PORT" --conns "$FLOOD" --paths /metrics --probes 100
+	flood 127.0.0.1 "$BE_PORT" --conns "$FLOOD" --paths /metrics --probes 500
 
 echo "# an oversized body is drained: the client reads the 413"
 out="$(curl -sS -o "$TMP/413" -w '%{http_code}' -H 'Content-Type: application/json' -H 'Expect:' \
