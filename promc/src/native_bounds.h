@@ -5,6 +5,8 @@
 #ifndef PROMC_NATIVE_BOUNDS_H
 #define PROMC_NATIVE_BOUNDS_H
 
+/* Generated tables keep their generator's layout: */
+/* clang-format off */
 static const double promc__native_bounds_0[1] = {
     0.5,
 };
@@ -167,5 +169,6 @@ static const unsigned short promc__native_slots[9][1024] = {
 static const double *const promc__native_bounds[9] = {
     promc__native_bounds_0, promc__native_bounds_1, promc__native_bounds_2, promc__native_bounds_3, promc__native_bounds_4, promc__native_bounds_5, promc__native_bounds_6, promc__native_bounds_7, promc__native_bounds_8,
 };
+/* clang-format on */
 
 #endif

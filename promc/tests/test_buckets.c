@@ -44,7 +44,7 @@ int main(void) {
     promc_registry *reg = promc_registry_new();
     for (size_t n = 1; n <= 9; n++)
         check_bounds(reg, n);
-    check_bounds(reg, 64); /* the last vector size */
+    check_bounds(reg, 64);  /* the last vector size */
     check_bounds(reg, 100); /* binary search */
     promc_registry_free(reg);
     return check_report("test_buckets");

@@ -10,7 +10,8 @@
  * promc_render output (both formats) while two writers write, for a few hundred ms.
  * A counter has no seqlock (its integer and float words are read one after the other), so
  * no ratio between them holds at every instant; its exact total is checked once writers stop.
- * Both writers also add 1 to one gauge, 8 times per round: an add lost to a race shows in its total.
+ * Both writers also add 1 to one gauge, 8 times per round: an add lost to a race shows in its
+ * total.
  */
 #include "check.h"
 #include "promc.h"
@@ -48,7 +49,7 @@ static void *writer(void *arg) {
         promc_histogram_observe(mixed, i % 2 ? 2 * K : K);
         promc_counter_add(halves, 0.5); /* the float part: every value a multiple of 0.5 */
         promc_counter_inc(halves);      /* the integer part */
-        for (int j = 0; j < 8; j++) /* a tight run of adds: races on the one line are many */
+        for (int j = 0; j < 8; j++)     /* a tight run of adds: races on the one line are many */
             promc_gauge_add(adds, 1);
         i++;
     }

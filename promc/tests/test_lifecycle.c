@@ -282,8 +282,8 @@ static void test_limit(void) {
  * (memcmp of strlen + 1 bytes) reads into it. */
 static void test_values_equal(void) {
     long page = sysconf(_SC_PAGESIZE);
-    char *p = mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                   -1, 0);
+    char *p =
+        mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     CHECK(p != MAP_FAILED);
     if (p == MAP_FAILED)
         return;
@@ -291,7 +291,8 @@ static void test_values_equal(void) {
     char *stored = p + page - 5; /* "ab\0c\0" */
     memcpy(stored, "ab\0c\0", 5);
     CHECK(promc__values_equal(stored, PROMC_LABELS("ab", "c"), 2));
-    CHECK(!promc__values_equal(stored, PROMC_LABELS("ab", "cdefghijklmnopqrstuvwxyz0123456789"), 2));
+    CHECK(
+        !promc__values_equal(stored, PROMC_LABELS("ab", "cdefghijklmnopqrstuvwxyz0123456789"), 2));
     CHECK(!promc__values_equal(stored, PROMC_LABELS("abc", "c"), 2));
     CHECK(!promc__values_equal(stored, PROMC_LABELS("a", "c"), 2));
     CHECK(!promc__values_equal(stored, PROMC_LABELS("ab", ""), 2));

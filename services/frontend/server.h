@@ -33,7 +33,7 @@ typedef struct fe_request {
     bool delayed;   /* the simulated latency has been served */
     bool too_large; /* the body went over WS_MAX_ORDER_BODY */
     fe_wait wait;
-    size_t seen;    /* body bytes received, kept or discarded (bounded by FE_MAX_DISCARD) */
+    size_t seen; /* body bytes received, kept or discarded (bounded by FE_MAX_DISCARD) */
     size_t len;
     char body[WS_MAX_ORDER_BODY + 1];
 } fe_request;

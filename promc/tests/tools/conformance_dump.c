@@ -137,7 +137,8 @@ static void build(promc_registry *r) {
     MUST(sessions);
     MUST(promc_set_ttl(sessions, 3600) == 0);
     MUST(promc_counter_inc(promc_counter_labels(sessions, "alice")) == 0);
-    promc_gauge *tenants = promc_gauge_new(r, "tenant_load", "With a limit.", PROMC_LABELS("tenant"));
+    promc_gauge *tenants =
+        promc_gauge_new(r, "tenant_load", "With a limit.", PROMC_LABELS("tenant"));
     MUST(tenants);
     MUST(promc_set_limit(tenants, 1, PROMC_LIMIT_OVERFLOW) == 0);
     MUST(promc_gauge_set(promc_gauge_labels(tenants, "t1"), 1) == 0);
