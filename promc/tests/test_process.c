@@ -110,6 +110,10 @@ static void test_threads(void) {
     pthread_mutex_unlock(&gate_lock);
     for (int i = 0; i < K; i++)
         pthread_join(t[i], NULL);
+    /* A joined thread can still be counted by the kernel for a moment (its tid is cleared
+     * before it leaves the thread group): wait until /proc agrees, as a scraper would see it. */
+    for (int i = 0; i < 1000 && file_number("/proc/self/status", "Threads:", 1) != before; i++)
+        usleep(1000);
     scrape();
     CHECK_DBL(value_of("process_threads"), before);
     CHECK_DBL(value_of("process_threads"), file_number("/proc/self/status", "Threads:", 1));
