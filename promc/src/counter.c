@@ -101,7 +101,9 @@ int promc_counter_add_exemplar(promc_counter *h, double v, const char *const *ex
     promc_child *c = as_child(h);
     if (!c) /* NULL, or stale: promc__handle_child said which */
         return h ? promc_last_error() : promc__seterr(PROMC_ESTATE, "counter_add: NULL handle");
-    if (c->words == UINT32_MAX)
+    /* is_parent, not words: a child's words are released when it is reclaimed, and this runs
+     * outside a section (the prepare step checks the child is still the decoded one). */
+    if (c->is_parent)
         return promc__seterr(PROMC_ESTATE, "counter_add: labelled parent; use labels()");
     char *rendered;
     int rc = promc__child_exemplar_prepare(c, exemplar_labels, &rendered);
