@@ -9,6 +9,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int check_total, check_failed;
@@ -71,6 +72,19 @@ static int check_total, check_failed;
 static inline int check_report(const char *what) {
     printf("%s: %d checks, %d failed\n", what, check_total, check_failed);
     return check_failed ? 1 : 0;
+}
+
+/* This process's resident set in kB, from /proc/self/status (-1 if unreadable). */
+static inline long check_rss_kb(void) {
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "VmRSS:", 6) == 0)
+            kb = atol(line + 6);
+    if (f)
+        fclose(f);
+    return kb;
 }
 
 #endif

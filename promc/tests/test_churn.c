@@ -23,18 +23,6 @@
 #define DEFAULT_CYCLES 10000000L
 #endif
 
-static long rss_kb(void) {
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kb = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, "VmRSS:", 6) == 0)
-            kb = atol(line + 6);
-    if (f)
-        fclose(f);
-    return kb;
-}
-
 int main(void) {
     const char *env = getenv("PROMC_CHURN_CYCLES");
     long cycles = env ? atol(env) : DEFAULT_CYCLES;
@@ -52,7 +40,7 @@ int main(void) {
     char id[32];
     for (long i = 0; i < cycles; i++) {
         if (i == warm)
-            rss_warm = rss_kb();
+            rss_warm = check_rss_kb();
         snprintf(id, sizeof id, "req-%ld", i);
         promc_histogram *hc = promc_histogram_labels(h, id, i % 2 ? "odd" : "even");
         promc_counter *cc = promc_counter_labels(c, id);
@@ -73,7 +61,7 @@ int main(void) {
             free(out);
         }
     }
-    long rss_end = rss_kb();
+    long rss_end = check_rss_kb();
     CHECK_INT(failures, 0);
     CHECK_DBL(promc_counter_value(kept), (double)cycles - (double)failures);
     fprintf(stderr, "test_churn: %ld cycles, RSS %ld kB after warm-up, %ld kB at the end (+%ld)\n",

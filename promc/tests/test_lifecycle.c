@@ -25,18 +25,6 @@ static size_t count_of(const char *hay, const char *needle) {
     return n;
 }
 
-static long rss_kb(void) {
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kb = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, "VmRSS:", 6) == 0)
-            kb = atol(line + 6);
-    if (f)
-        fclose(f);
-    return kb;
-}
-
 /* ---- Stale handles ----------------------------------------------------------------------- */
 
 static void test_stale_handles(void) {
@@ -151,14 +139,14 @@ static void test_info_set(void) {
     long before = 0;
     for (int k = 0; k < 100000; k++) {
         if (k == 10000)
-            before = rss_kb();
+            before = check_rss_kb();
         snprintf(version, sizeof version, "v%d", k);
         big[0] = (char)('a' + k % 26); /* a new label set each time, 2 kB of values */
         CHECK_INT(promc_info_set(i, PROMC_LABELS(version, big)), 0);
         if (k % 10000 == 0)
             free(render(r, PROMC_FORMAT_TEXT));
     }
-    long after = rss_kb();
+    long after = check_rss_kb();
     fprintf(stderr, "info_set: RSS %ld kB -> %ld kB\n", before, after);
     CHECK(after - before <= 5 * 1024); /* one child leaked per call: ~180 MB */
     char *out = render(r, PROMC_FORMAT_TEXT);
