@@ -254,6 +254,21 @@ double promc__histogram_read(const promc_child *c, uint64_t *counts) {
     return hs.sum;
 }
 
+/* Native buckets are not wired in yet (issue 8): the classic half alone. */
+double promc__histogram_read_native(const promc_child *c, uint64_t *counts,
+                                    promc_native_scratch *scratch, promc_native_view *v,
+                                    const promc_native_view **native) {
+    (void)scratch;
+    (void)v;
+    *native = NULL;
+    return promc__histogram_read(c, counts);
+}
+
+void promc__native_scratch_free(promc_native_scratch *s) {
+    free(s->mem);
+    *s = (promc_native_scratch){0};
+}
+
 int promc_histogram_snapshot(promc_histogram *h, uint64_t *counts, size_t ncounts, double *sum,
                              uint64_t *count) {
     promc_child *c = promc__hchild(h);
