@@ -203,6 +203,41 @@ PROMC_API promc_histogram *promc_histogram_new(promc_registry *reg, const char *
                                                const char *help, const char *const *labels,
                                                const double *buckets, size_t nbuckets);
 
+/* A histogram with native (sparse exponential) buckets, classic buckets, or both, with
+ * client_golang's knobs (HistogramOpts.NativeHistogram*). Zero-initialise and set what you need:
+ *   bucket_factor > 1: native buckets, each at most this factor wider than the last (the
+ *     schema is the largest n in -4..8 with 2^(2^-n) <= factor, as client_golang picks it;
+ *     1.1 gives schema 3). promc_histogram_schema_factor(n) asks for schema n itself.
+ *     0: classic buckets only (the rest of the native fields must be 0).
+ *   buckets, n_buckets: classic bounds, as promc_histogram_new. With native buckets, NULL/0
+ *     means none (native only, as client_golang); without, the defaults.
+ *   zero_threshold: |v| <= it counts in the zero bucket; 0 means 2^-128 (client_golang's
+ *     default), negative means exactly 0.
+ *   max_buckets: when a scrape finds more native buckets than this, the exposition first
+ *     resets (if min_reset_duration_ms has passed since the last reset), else widens the zero
+ *     bucket (up to max_zero_threshold), else halves the resolution, until they fit; 0: no
+ *     limit. Like client_golang, a limit that changed the resolution or zero bucket stays until
+ *     a reset.
+ * The hot path is as for classic histograms: no lock, no allocation once a thread has touched
+ * the bucket range of a value, per-thread shards summed at scrape. NaN is counted (in _count,
+ * the +Inf bucket and a NaN _sum, not in a native bucket), and negative values are accepted,
+ * as client_golang does; the text formats show the classic half (a native-only histogram
+ * shows its +Inf bucket, _count and _sum), the protobuf format both. */
+typedef struct promc_histogram_opts {
+    const double *buckets;
+    size_t n_buckets;
+    double bucket_factor;
+    double zero_threshold;
+    uint32_t max_buckets;
+    double max_zero_threshold;
+    uint64_t min_reset_duration_ms;
+} promc_histogram_opts;
+PROMC_API promc_histogram *promc_histogram_new_opts(promc_registry *reg, const char *name,
+                                                    const char *help, const char *const *labels,
+                                                    const promc_histogram_opts *opts);
+/* The smallest bucket_factor that gives native schema n (-4..8); NaN outside that range. */
+PROMC_API double promc_histogram_schema_factor(int schema);
+
 /* A quantile to estimate, with its allowed rank error (0.5 +/- 0.05 and so on). */
 typedef struct promc_quantile {
     double quantile;
@@ -301,7 +336,8 @@ PROMC_API int promc_gauge_sub(promc_gauge *g, double v);
 PROMC_API int promc_gauge_set_to_current_time(promc_gauge *g);
 PROMC_API double promc_gauge_value(promc_gauge *g);
 
-/* v must not be NaN, nor negative when the first bucket bound is >= 0 (see _new). */
+/* v must not be NaN, nor negative when the first bucket bound is >= 0 (see _new), unless the
+ * histogram has native buckets (see _new_opts). */
 PROMC_API int promc_histogram_observe(promc_histogram *h, double v);
 /* As promc_histogram_observe, keeping an exemplar on v's bucket (as for counters). */
 PROMC_API int promc_histogram_observe_exemplar(promc_histogram *h, double v,

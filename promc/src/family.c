@@ -254,7 +254,8 @@ uint32_t promc__family_words(const promc_family *f) {
     case PROMC_COUNTER:
         return 2; /* integer part, floating part */
     case PROMC_HISTOGRAM:
-        return (uint32_t)f->nbuckets + 3; /* sequence, buckets and +Inf, sum */
+        /* sequence, buckets and +Inf, sum; zero bucket and two directories (family.h) */
+        return (uint32_t)f->nbuckets + (f->native ? 6 : 3);
     default:
         return 0;
     }
@@ -262,6 +263,7 @@ uint32_t promc__family_words(const promc_family *f) {
 
 int promc__family_init(promc_family *f) {
     pthread_mutex_init(&f->lock, NULL);
+    pthread_mutex_init(&f->native_lock, NULL);
     child_index *ix = index_new(16);
     if (!ix)
         return PROMC_ENOMEM;
@@ -297,6 +299,7 @@ void promc__family_free(promc_family *f) {
     if (ix)
         promc__index_free(ix);
     pthread_mutex_destroy(&f->lock);
+    pthread_mutex_destroy(&f->native_lock);
 }
 
 static int check_values(const promc_family *f, const char *const *values) {

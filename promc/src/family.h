@@ -1,8 +1,8 @@
 /* family.h -- metric families and their children (family.c): one child per set of label
  * values, kept in insertion order, with an open-addressing index for lock-free lookup. An
  * unlabelled family has exactly one child, which is also the handle the user holds. Depends on
- * the value layers (shard.h, summary.h, exemplar.h). family.c and lifecycle.c (slots, limbo,
- * TTL, limits) are one layer in two files. Never installed.
+ * the value layers (shard.h, native_store.h, summary.h, exemplar.h). family.c and lifecycle.c
+ * (slots, limbo, TTL, limits) are one layer in two files. Never installed.
  *
  * Series come and go (lifecycle.c): children live in per-family slabs of type-stable slots,
  * handles carry a generation, and removed children, their words and replaced index tables are
@@ -13,6 +13,7 @@
 #define PROMC_FAMILY_H
 
 #include "exemplar.h"
+#include "native_store.h"
 #include "shard.h"
 #include "summary.h"
 
@@ -44,6 +45,8 @@ struct promc_child {
     union {
         _Atomic uint64_t gauge_bits; /* gauge value as double bits; info; enum state */
         summary_state *summary;
+        struct promc_native_state *native; /* histogram with native buckets: scrape-side state
+                                              (histogram_native.c), made by its first scrape */
     } u;
     _Atomic(promc_exemplars *) exemplars; /* lazily created */
     promc_child *next_dead;               /* limbo list, then the slot free list */
@@ -154,6 +157,17 @@ struct promc_family {
     /* The smallest value observe accepts: 0, or -Inf when the first bound is negative. Fixed at
      * registration, it also decides whether OpenMetrics gets _count and _sum (render.c). */
     double lowest;
+    /* Native buckets (histogram.c, histogram_native.c), when native is set: the schema and
+     * zero threshold observations are placed with (a scrape may expose them coarser or wider:
+     * max_buckets), and client_golang's other knobs. native_lock guards the children's
+     * scrape-side state; no update takes it. */
+    bool native;
+    int32_t native_schema;
+    double native_zero_threshold;
+    uint32_t native_max_buckets;      /* 0: no limit */
+    double native_max_zero_threshold; /* 0: the zero bucket never widens */
+    double native_min_reset;          /* seconds; 0: never reset */
+    pthread_mutex_t native_lock;
     /* summary */
     promc_quantile *quantiles;
     size_t nquantiles;
@@ -185,6 +199,14 @@ struct promc_family {
 
 #define PROMC_TOMBSTONE ((promc_child *)(uintptr_t)1)
 
+/* A histogram child's words in each arena (histogram.c): the sequence, nbuckets + 1 bucket
+ * counts, the sum; with native buckets also the zero bucket and one native_store.h directory
+ * word per side. */
+#define PROMC_HW_SEQ          0u
+#define PROMC_HW_BUCKET(i)    (1u + (uint32_t)(i))
+#define PROMC_HW_SUM(nb)      (2u + (uint32_t)(nb))
+#define PROMC_HW_ZERO(nb)     (3u + (uint32_t)(nb))
+#define PROMC_HW_DIR(nb, neg) (4u + (uint32_t)(nb) + (uint32_t)(neg))
 /* Words a child of this family needs in the shard space. */
 uint32_t promc__family_words(const promc_family *f);
 /* Creates the family's children machinery and its handle child. */
@@ -223,13 +245,17 @@ void promc__limbo_table(promc_family *f, child_index *ix);
 /* Reclaims what a finished grace period protected and starts the next one when enough is
  * waiting (any amount with force). Never waits. */
 void promc__limbo_poll(promc_family *f, bool force);
-/* Frees what a child owns besides its slot (words, summary state, exemplars). */
+/* Frees what a child owns besides its slot (words, native buckets and state, summary state,
+ * exemplars). */
 void promc__child_release(promc_family *f, promc_child *c);
 /* Frees limbo and slabs, for promc__family_free. */
 void promc__lifecycle_free(promc_family *f);
 /* family.c: unpublishes c (index, list, live bit) into limbo. */
 void promc__child_unpublish(promc_family *f, promc_child *c);
 void promc__index_free(child_index *ix);
+/* The TTL clock in seconds (monotonic, or promc__ttl_clock's), also the native histograms'
+ * reset clock. */
+double promc__ttl_now(void);
 /* The TTL clock in centiseconds, wrapping (differences are taken modulo 2^32). */
 uint32_t promc__ttl_now_cs(void);
 

@@ -11,9 +11,16 @@
  * repairs it only in a quarantined arena (no thread will ever finish that update).
  * An observe runs inside the thread's section and checks the handle's generation there (see
  * counter.c), so a stale handle changes nothing.
+ *
+ * A histogram with native buckets has three more words per arena (family.h: the zero bucket and
+ * a native_store.h directory per side), updated under the same sequence, so a scrape reads its
+ * classic and native halves, count and sum of one instant; histogram_native.c turns what the
+ * scrape read into the exposed buckets.
  */
+#include "histogram_native.h"
 #include "metric.h"
 
+#include <math.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -44,6 +51,74 @@ promc_histogram *promc_histogram_new(promc_registry *reg, const char *name, cons
                        .buckets = buckets,
                        .nbuckets = nbuckets};
     return (promc_histogram *)promc__register(reg, &spec);
+}
+
+promc_histogram *promc_histogram_new_opts(promc_registry *reg, const char *name, const char *help,
+                                          const char *const *labels,
+                                          const promc_histogram_opts *opts) {
+    static const promc_histogram_opts none = {0};
+    if (!opts)
+        opts = &none;
+    if (opts->bucket_factor == 0) {
+        if (opts->zero_threshold != 0 || opts->max_buckets != 0 || opts->max_zero_threshold != 0 ||
+            opts->min_reset_duration_ms != 0) {
+            promc__seterr(PROMC_EINVAL, "%s: native bucket options need a bucket_factor > 1",
+                          name ? name : "histogram");
+            return NULL;
+        }
+        return promc_histogram_new(reg, name, help, labels, opts->buckets, opts->n_buckets);
+    }
+    if (!(opts->bucket_factor > 1) || opts->zero_threshold != opts->zero_threshold ||
+        opts->zero_threshold == 1.0 / 0.0 || !(opts->max_zero_threshold >= 0) ||
+        opts->max_zero_threshold == 1.0 / 0.0) {
+        promc__seterr(PROMC_EINVAL,
+                      "%s: native buckets need bucket_factor > 1, a finite zero_threshold and a "
+                      "finite max_zero_threshold >= 0",
+                      name ? name : "histogram");
+        return NULL;
+    }
+    const double *buckets = opts->buckets;
+    size_t nbuckets = buckets ? opts->n_buckets : 0;
+    if (nbuckets > 0 && buckets[nbuckets - 1] == 1.0 / 0.0)
+        nbuckets--;
+    promc_spec spec = {.type = PROMC_HISTOGRAM,
+                       .name = name,
+                       .help = help,
+                       .labels = labels,
+                       .buckets = buckets,
+                       .nbuckets = nbuckets,
+                       .native = true,
+                       .native_schema = promc__native_pick_schema(opts->bucket_factor),
+                       .native_zero_threshold = promc__native_zero_threshold(opts->zero_threshold),
+                       .native_max_buckets = opts->max_buckets,
+                       .native_max_zero_threshold = opts->max_zero_threshold,
+                       .native_min_reset = (double)opts->min_reset_duration_ms / 1000.0};
+    return (promc_histogram *)promc__register(reg, &spec);
+}
+
+double promc_histogram_schema_factor(int schema) {
+    if (schema < PROMC__NATIVE_SCHEMA_MIN || schema > PROMC__NATIVE_SCHEMA_MAX)
+        return 0.0 / 0.0;
+    /* The smallest factor client_golang's pickSchema (a floored log2 of a log2, with its
+     * rounding) maps to schema: bisect between a factor that gives a larger schema (or 1) and
+     * 2^(2^-schema) nudged up until it gives schema. pickSchema is monotone in the factor. */
+    double hi = exp2(exp2(-(double)schema));
+    while (promc__native_pick_schema(hi) > schema)
+        hi = nextafter(hi, 1.0 / 0.0);
+    double lo = schema == PROMC__NATIVE_SCHEMA_MAX ? 1.0 : exp2(exp2(-(double)schema - 1));
+    while (lo > 1.0 && promc__native_pick_schema(lo) <= schema)
+        lo = nextafter(lo, 0);
+    /* invariant: pick(lo) > schema (or lo == 1), pick(hi) == schema */
+    for (int i = 0; i < 200 && nextafter(lo, hi) < hi; i++) {
+        double mid = lo + (hi - lo) / 2;
+        if (mid <= lo || mid >= hi)
+            break;
+        if (promc__native_pick_schema(mid) == schema)
+            hi = mid;
+        else
+            lo = mid;
+    }
+    return hi;
 }
 
 promc_histogram *promc_histogram_labelsv(promc_histogram *h, const char *const *values) {
@@ -108,6 +183,52 @@ static inline void observe_words(promc_word *w, const promc_family *f, size_t i,
     atomic_store_explicit(&w[0], odd + 1, memory_order_release);
 }
 
+/* observe_words with a native count word too (the zero bucket or a native bucket; NULL for
+ * NaN, which native buckets leave out). */
+static inline void observe_words_native(promc_word *w, const promc_family *f, size_t i, double v,
+                                        promc_word *native) {
+    uint64_t odd = atomic_load_explicit(&w[0], memory_order_relaxed) | 1u;
+    atomic_store_explicit(&w[0], odd, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release);
+    promc__word_add_u64(&w[1 + i], 1);
+    promc__word_add_double(&w[2 + f->nbuckets], v);
+    if (native)
+        promc__word_add_u64(native, 1);
+    atomic_store_explicit(&w[0], odd + 1, memory_order_release);
+}
+
+/* The native fast path: as observe's, plus the native placement and its count word. Anything
+ * rare (the chunk of this key not yet made by this thread, as well as observe's cases) goes to
+ * observe_slow. */
+static inline int observe_native(const void *h, promc_child *c, promc_arena *a, double v,
+                                 size_t *bucket) {
+    const promc_family *f = c->family;
+    int32_t key = 0;
+    enum promc__native_side side =
+        promc__native_place_fast(v, f->native_schema, f->native_zero_threshold, &key);
+    size_t i = bucket_index(f->buckets, f->nbuckets, v);
+    uint64_t sec = promc__enter(a);
+    promc_word *b = NULL;
+    if (__builtin_expect(promc__hlive(c, h) && c->words != UINT32_MAX, 1))
+        b = atomic_load_explicit(&a->blocks[c->words / PROMC_BLOCK_WORDS], memory_order_relaxed);
+    promc_word *w = b ? &b[c->words % PROMC_BLOCK_WORDS] : NULL, *cnt = NULL;
+    if (w)
+        cnt = side == PROMC__NATIVE_ZERO
+                  ? &w[PROMC_HW_ZERO(f->nbuckets)]
+                  : promc__native_count(&w[PROMC_HW_DIR(f->nbuckets, side == PROMC__NATIVE_NEG)],
+                                        key);
+    if (__builtin_expect(cnt == NULL, 0)) {
+        promc__leave(a, sec);
+        return observe_slow(h, v, bucket);
+    }
+    observe_words_native(w, f, i, v, cnt);
+    promc__touch(c);
+    promc__leave(a, sec);
+    if (bucket)
+        *bucket = i;
+    return 0;
+}
+
 /* The fast path: no call, no stack frame. Everything rare (a NULL, parent or stale handle, NaN,
  * this thread's first update of this block of words) goes to observe_slow. */
 static inline int observe(const void *h, double v, size_t *bucket) {
@@ -116,6 +237,8 @@ static inline int observe(const void *h, double v, size_t *bucket) {
     /* NaN, or a negative value where the bounds start at >= 0: the slow path says which */
     if (__builtin_expect(!c || !a || !(v >= c->family->lowest), 0))
         return observe_slow(h, v, bucket);
+    if (c->family->native)
+        return observe_native(h, c, a, v, bucket);
     /* the family of a slot never changes, so the bucket can be found before the check, and its
      * compares overlap the loads below */
     const promc_family *f = c->family;
@@ -149,18 +272,40 @@ __attribute__((noinline, cold)) static int observe_slow(const void *h, double v,
         rc = promc__seterr(PROMC_ENOTFOUND, "observe: stale handle, its series was removed");
     else if (c->words == UINT32_MAX)
         rc = promc__seterr(PROMC_ESTATE, "observe: labelled parent; use labels()");
-    else if (v != v)
+    else if (v != v && !c->family->native)
         rc = promc__seterr(PROMC_EINVAL, "%s: cannot observe NaN", c->family->name);
-    else if (!(v >= c->family->lowest))
+    else if (v == v && !(v >= c->family->lowest))
         rc = promc__seterr(PROMC_EINVAL,
                            "%s: negative value %g in a histogram whose buckets start at >= 0",
                            c->family->name, v);
     promc_word *w = rc == 0 ? promc__word_local(c->words) : NULL; /* allocates the block */
     if (rc == 0 && !w)
         rc = promc__seterr(PROMC_ENOMEM, "out of memory for a thread's histograms");
-    if (rc == 0) {
-        size_t i = bucket_index(c->family->buckets, c->family->nbuckets, v);
-        observe_words(w, c->family, i, v);
+    const promc_family *f = c->family;
+    if (rc == 0 && f->native) {
+        /* NaN: the +Inf bucket (no bound is >= NaN, as Go's sort.SearchFloat64s finds), the
+         * sum, no native bucket */
+        size_t i = v == v ? bucket_index(f->buckets, f->nbuckets, v) : f->nbuckets;
+        int32_t key = 0;
+        enum promc__native_side side =
+            promc__native_place(v, f->native_schema, f->native_zero_threshold, &key);
+        promc_word *cnt = NULL;
+        if (side == PROMC__NATIVE_ZERO) {
+            cnt = &w[PROMC_HW_ZERO(f->nbuckets)];
+        } else if (side != PROMC__NATIVE_NONE) {
+            promc_word *dw = &w[PROMC_HW_DIR(f->nbuckets, side == PROMC__NATIVE_NEG)];
+            if (!(cnt = promc__native_count(dw, key)) && !(cnt = promc__native_make_room(dw, key)))
+                rc = promc__seterr(PROMC_ENOMEM, "out of memory for a thread's native buckets");
+        }
+        if (rc == 0) {
+            observe_words_native(w, f, i, v, cnt);
+            promc__touch(c);
+            if (bucket)
+                *bucket = i;
+        }
+    } else if (rc == 0) {
+        size_t i = bucket_index(f->buckets, f->nbuckets, v);
+        observe_words(w, f, i, v);
         promc__touch(c);
         if (bucket)
             *bucket = i;
@@ -198,6 +343,7 @@ typedef struct hist_sum {
     size_t nbuckets;
     uint64_t *counts; /* nbuckets + 1 */
     double sum;
+    promc_native_work *native; /* NULL: the classic half alone */
 } hist_sum;
 
 /* Spins this many times on an odd sequence before yielding the CPU to its writer. */
@@ -235,10 +381,14 @@ static void add_hist_words(promc_word *w, bool orphan, void *arg) {
         for (size_t i = 0; i <= hs->nbuckets; i++)
             local[i] = atomic_load_explicit(&w[1 + i], memory_order_relaxed);
         sum = promc__u2d(atomic_load_explicit(&w[2 + hs->nbuckets], memory_order_relaxed));
+        if (hs->native)
+            promc__native_copy(hs->native, w, hs->nbuckets);
         atomic_thread_fence(memory_order_acquire);
         if (atomic_load_explicit(&w[0], memory_order_relaxed) == seq)
             break;
     }
+    if (hs->native)
+        promc__native_commit(hs->native);
     for (size_t i = 0; i <= hs->nbuckets; i++)
         hs->counts[i] += local[i];
     hs->sum += sum;
@@ -249,24 +399,25 @@ double promc__histogram_read(const promc_child *c, uint64_t *counts) {
     memset(counts, 0, (f->nbuckets + 1) * sizeof *counts);
     if (c->words == UINT32_MAX)
         return 0;
-    hist_sum hs = {f->nbuckets, counts, 0};
+    hist_sum hs = {f->nbuckets, counts, 0, NULL};
     promc__words_foreach(c->words, add_hist_words, &hs);
     return hs.sum;
 }
 
-/* Native buckets are not wired in yet (issue 8): the classic half alone. */
 double promc__histogram_read_native(const promc_child *c, uint64_t *counts,
                                     promc_native_scratch *scratch, promc_native_view *v,
                                     const promc_native_view **native) {
-    (void)scratch;
-    (void)v;
+    const promc_family *f = c->family;
     *native = NULL;
-    return promc__histogram_read(c, counts);
-}
-
-void promc__native_scratch_free(promc_native_scratch *s) {
-    free(s->mem);
-    *s = (promc_native_scratch){0};
+    if (!f->native || c->words == UINT32_MAX)
+        return promc__histogram_read(c, counts);
+    memset(counts, 0, (f->nbuckets + 1) * sizeof *counts);
+    hist_sum hs = {f->nbuckets, counts, 0, promc__native_work_start(scratch)};
+    if (!hs.native) /* out of memory: the classic half alone */
+        return promc__histogram_read(c, counts);
+    promc__words_foreach(c->words, add_hist_words, &hs);
+    *native = promc__native_finish(hs.native, c, counts, &hs.sum, v);
+    return hs.sum;
 }
 
 int promc_histogram_snapshot(promc_histogram *h, uint64_t *counts, size_t ncounts, double *sum,

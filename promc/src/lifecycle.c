@@ -37,7 +37,7 @@ typedef struct slab {
 
 double (*promc__ttl_clock)(void);
 
-static double ttl_now(void) {
+double promc__ttl_now(void) {
     if (promc__ttl_clock)
         return promc__ttl_clock();
     struct timespec ts;
@@ -46,7 +46,7 @@ static double ttl_now(void) {
 }
 
 uint32_t promc__ttl_now_cs(void) {
-    return (uint32_t)(int64_t)llround(ttl_now() * 100.0);
+    return (uint32_t)(int64_t)llround(promc__ttl_now() * 100.0);
 }
 
 /* ---- Slots ------------------------------------------------------------------------------- */
@@ -123,7 +123,21 @@ void promc__slot_unused(promc_family *f, promc_child *c) {
     slot_free(f, c);
 }
 
+/* promc__words_foreach callback: frees one arena's native directories of a child. */
+static void free_native_dirs(promc_word *w, bool orphan, void *arg) {
+    (void)orphan;
+    size_t nb = *(const size_t *)arg;
+    promc__native_free(&w[PROMC_HW_DIR(nb, 0)]);
+    promc__native_free(&w[PROMC_HW_DIR(nb, 1)]);
+}
+
 void promc__child_release(promc_family *f, promc_child *c) {
+    if (f->native && c->words != UINT32_MAX)
+        promc__words_foreach(c->words, free_native_dirs, &f->nbuckets);
+    if (f->native) {
+        promc__native_state_free(c->u.native);
+        c->u.native = NULL;
+    }
     if (c->words != UINT32_MAX) {
         promc__words_free(c->words, promc__family_words(f));
         c->words = UINT32_MAX;

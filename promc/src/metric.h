@@ -16,8 +16,7 @@ double promc__histogram_read(const promc_child *c, uint64_t *counts);
 /* Scratch arrays for reading native buckets, grown as needed and reused across the children of
  * a scrape; zero-initialise, free with promc__native_scratch_free. */
 typedef struct promc_native_scratch {
-    void *mem;
-    size_t cap;
+    struct promc_native_work *work; /* histogram_native.c's */
 } promc_native_scratch;
 void promc__native_scratch_free(promc_native_scratch *s);
 /* histogram.c: as promc__histogram_read, and for a family with native buckets its native half

@@ -1,6 +1,6 @@
 /* native_schema.c -- bucket placement of native histograms, exactly as client_golang 1.14.
  *
- * Groundwork for issue 8 (see native_schema.h for how histogram.c will use it). Every function
+ * See native_schema.h for who uses what. Every function
  * here mirrors a piece of client_golang's prometheus/histogram.go, and native_diff.sh compares
  * the two on millions of values; keep them in step with it, not with the math: e.g. the key of
  * a power of two is found with frexp and a table of decimal literals copied from Go
@@ -13,6 +13,9 @@
 #include <string.h>
 
 #include "native_bounds.h"
+
+const double *const *const promc__native_bounds_tab = promc__native_bounds;
+const unsigned short (*const promc__native_slots_tab)[1024] = promc__native_slots;
 
 /* sort.SearchFloat64s(bounds, frac) for a schema > 0: the index of the first bound >= frac
  * (2^schema if none). The top 10 mantissa bits pick a slot narrower than any bucket, whose

@@ -1,11 +1,11 @@
 /* native_schema.h -- bucket arithmetic of native (sparse exponential) histograms, internal.
  *
- * Groundwork for issue 8, not wired into promc yet: a pure, self-contained module (no promc
- * types, no allocation) that reproduces client_golang 1.14's native histogram placement bit for
- * bit. The coming histogram.c will call promc__native_place() on the hot path to find the
- * (side, key) of an observation, promc__native_reduce() under its slow-path lock when the bucket
- * count exceeds max_buckets, and promc__native_spans() at scrape time to turn its sorted sparse
- * buckets into the protobuf BucketSpan + delta layout that pb.c encodes.
+ * A pure, self-contained module (no promc types, no allocation) that reproduces client_golang
+ * 1.14's native histogram placement bit for bit. histogram.c calls promc__native_place_fast()
+ * on the hot path to find the (side, key) of an observation; histogram_native.c calls
+ * promc__native_reduce() and promc__native_upper_bound() at scrape time when the bucket count
+ * exceeds max_buckets, and promc__native_spans() to turn sorted sparse buckets into the
+ * protobuf BucketSpan + delta layout that pb.c encodes.
  *
  * A key k of schema s names the bucket (2^((k-1)/2^s), 2^(k/2^s)]: upper bound inclusive, key 0
  * ends at 1. Keys are per side: negative observations use the key of their absolute value.
@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define PROMC__NATIVE_SCHEMA_MIN (-4)
 #define PROMC__NATIVE_SCHEMA_MAX 8
@@ -45,6 +46,45 @@ int32_t promc__native_key(double v, int schema);
  * zero bucket (so ±0 and NaN never get a key). */
 enum promc__native_side promc__native_place(double v, int schema, double zero_threshold,
                                             int32_t *key);
+
+/* native_bounds.h's tables, for the inline placement below. */
+extern const double *const *const promc__native_bounds_tab;
+extern const unsigned short (*const promc__native_slots_tab)[1024];
+
+/* promc__native_place for the hot path: the same answer, inline, without frexp for normal
+ * finite values (the frexp exponent and fraction come from the bits; subnormals, infinities and
+ * NaN take promc__native_place). */
+static inline enum promc__native_side
+promc__native_place_fast(double v, int schema, double zero_threshold, int32_t *key) {
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    uint32_t biased = (uint32_t)(bits >> 52) & 0x7ffu;
+    if (__builtin_expect(biased == 0 || biased == 0x7ffu, 0))
+        return promc__native_place(v, schema, zero_threshold, key);
+    enum promc__native_side side;
+    if (v > zero_threshold)
+        side = PROMC__NATIVE_POS;
+    else if (v < -zero_threshold)
+        side = PROMC__NATIVE_NEG;
+    else
+        return PROMC__NATIVE_ZERO;
+    int32_t exp = (int32_t)biased - 1022; /* frexp's: |v| = frac * 2^exp, frac in [0.5, 1) */
+    uint64_t mant = bits & 0x000fffffffffffffull;
+    if (schema > 0) {
+        uint64_t fbits = mant | (uint64_t)1022 << 52;
+        double frac;
+        memcpy(&frac, &fbits, sizeof frac);
+        int32_t n = (int32_t)1 << schema;
+        int32_t idx = promc__native_slots_tab[schema][mant >> 42];
+        idx += idx < n && promc__native_bounds_tab[schema][idx] < frac;
+        *key = idx + (exp - 1) * n;
+    } else {
+        int32_t div = (int32_t)1 << -schema;
+        int32_t k = exp - (mant == 0); /* frac == 0.5 */
+        *key = (k + div - 1) / div;
+    }
+    return side;
+}
 
 /* client_golang's pickSchema: the largest n in -4..8 with 2^(2^-n) <= factor (8 for factors
  * below 2^(2^-8)); PROMC__NATIVE_NO_SCHEMA for factor <= 1 (or NaN): no native buckets. */

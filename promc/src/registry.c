@@ -8,6 +8,8 @@
  */
 #include "registry.h"
 
+#include "native_schema.h"
+
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,6 +206,11 @@ static int validate_layout(const promc_spec *spec) {
             return promc__seterr(PROMC_EINVAL, "%s: buckets must be strictly increasing",
                                  spec->name);
     }
+    if (spec->native && (spec->native_schema < PROMC__NATIVE_SCHEMA_MIN ||
+                         spec->native_schema > PROMC__NATIVE_SCHEMA_MAX))
+        return promc__seterr(PROMC_EINVAL, "%s: native schema %d outside %d..%d", spec->name,
+                             (int)spec->native_schema, PROMC__NATIVE_SCHEMA_MIN,
+                             PROMC__NATIVE_SCHEMA_MAX);
     if (spec->nbuckets > PROMC_MAX_BUCKETS)
         return promc__seterr(PROMC_EINVAL, "%s: more than %d buckets", spec->name,
                              PROMC_MAX_BUCKETS);
@@ -276,6 +283,13 @@ static bool same_family(const promc_family *f, const promc_spec *spec) {
         if (f->quantiles[i].quantile != spec->quantiles[i].quantile ||
             f->quantiles[i].error != spec->quantiles[i].error)
             return false;
+    if (f->native != spec->native ||
+        (spec->native && (f->native_schema != spec->native_schema ||
+                          f->native_zero_threshold != spec->native_zero_threshold ||
+                          f->native_max_buckets != spec->native_max_buckets ||
+                          f->native_max_zero_threshold != spec->native_max_zero_threshold ||
+                          f->native_min_reset != spec->native_min_reset)))
+        return false;
     if (spec->type == PROMC_SUMMARY &&
         (f->max_age != spec->max_age || f->age_buckets != spec->age_buckets))
         return false;
@@ -310,7 +324,14 @@ static promc_family *family_build(promc_registry *reg, const promc_spec *spec, c
     f->label_names = copy_strings(spec->labels, &f->nlabels);
     f->states = copy_strings(spec->states, &f->nstates);
     f->nbuckets = spec->nbuckets;
-    f->lowest = spec->nbuckets > 0 && spec->buckets[0] < 0 ? -1.0 / 0.0 : 0;
+    /* native buckets have a negative side, and client_golang takes negative values */
+    f->lowest = spec->native || (spec->nbuckets > 0 && spec->buckets[0] < 0) ? -1.0 / 0.0 : 0;
+    f->native = spec->native;
+    f->native_schema = spec->native_schema;
+    f->native_zero_threshold = spec->native_zero_threshold;
+    f->native_max_buckets = spec->native_max_buckets;
+    f->native_max_zero_threshold = spec->native_max_zero_threshold;
+    f->native_min_reset = spec->native_min_reset;
     f->buckets = malloc((f->nbuckets ? f->nbuckets : 1) * sizeof *f->buckets);
     f->nquantiles = spec->nquantiles;
     f->quantiles = malloc((f->nquantiles ? f->nquantiles : 1) * sizeof *f->quantiles);

@@ -31,6 +31,11 @@ typedef struct promc_spec {
     const char *const *labels;
     const double *buckets;
     size_t nbuckets;
+    /* native histogram buckets (native set): as promc_histogram_opts, schema already picked */
+    bool native;
+    int32_t native_schema;
+    double native_zero_threshold, native_max_zero_threshold, native_min_reset;
+    uint32_t native_max_buckets;
     const promc_quantile *quantiles;
     size_t nquantiles;
     double max_age;

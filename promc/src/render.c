@@ -356,11 +356,19 @@ static void read_child(const promc_family *f, const promc_child *c, promc_series
         s->value = promc__counter_read(c);
         s->exemplars = atomic_load_explicit(&c->exemplars, memory_order_acquire);
         break;
-    case PROMC_HISTOGRAM:
-        s->sum = promc__histogram_read(c, counts);
+    case PROMC_HISTOGRAM: {
+        /* the text formats show the classic half, after a native reset's baseline */
+        promc_native_scratch scratch = {0};
+        promc_native_view nv;
+        const promc_native_view *native;
+        s->sum = promc__histogram_read_native(c, counts, &scratch, &nv, &native);
+        promc__native_scratch_free(&scratch);
+        if (native && native->created > 0)
+            s->created = native->created;
         s->bucket_counts = counts;
         s->exemplars = atomic_load_explicit(&c->exemplars, memory_order_acquire);
         break;
+    }
     case PROMC_SUMMARY:
         promc__summary_read(c->u.summary, quantiles, &s->sum, &s->count);
         s->quantile_values = quantiles;

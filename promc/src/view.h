@@ -19,6 +19,8 @@ typedef struct promc_native_view {
     size_t n_pos_spans, n_neg_spans;
     const int64_t *pos_deltas, *neg_deltas;
     size_t n_pos_deltas, n_neg_deltas;
+    double created; /* > 0: a reset (max_buckets with a min reset duration) restarted the series
+                       then, and the series' created timestamp is this one */
 } promc_native_view;
 
 typedef struct promc_series_view {

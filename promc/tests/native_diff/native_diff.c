@@ -6,9 +6,14 @@
  * exceeds the maximum (what client_golang's limitBuckets does when MinResetDuration and
  * MaxZeroThreshold are 0), spans/deltas by promc__native_spans. It prints the same text as the
  * Go program; any difference is a placement bug. The buckets live in a dense array over the
- * whole key range of the schema (a test model, not how histogram.c will store them).
+ * whole key range of the schema (a test model, not how histogram.c stores them).
  *
- * Usage: native_diff [n_random]   (default 120000 per histogram, as the Go side)
+ * With --real, the same streams go into real promc histograms instead (promc_histogram_new_opts
+ * with the same bucket factor, zero threshold and max buckets; promc_histogram_observe; the
+ * native view a scrape reads), so the whole path -- hot-path placement, per-thread chunks,
+ * scrape-time summing, limits and spans -- is compared with client_golang too.
+ *
+ * Usage: native_diff [--real] [n_random]   (default 120000 per histogram, as the Go side)
  */
 #include <float.h>
 #include <inttypes.h>
@@ -17,8 +22,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "histogram_native.h"
 #include "native_bounds.h"
 #include "native_schema.h"
+
+static int real_mode; /* --real: promc's histograms, not the model */
+static promc_registry *real_reg;
+static promc_native_scratch real_scratch;
+static unsigned real_seq;
 
 static uint64_t sm_next(uint64_t *s) {
     uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
@@ -56,6 +67,7 @@ typedef struct hist {
     uint64_t count, zero_count;
     double sum;
     side pos, neg;
+    promc_histogram *real; /* --real */
 } hist;
 
 static void side_alloc(side *sd, int schema) {
@@ -74,6 +86,18 @@ static void side_free(side *sd) {
 
 static void hist_init(hist *h, double factor, double zt_opt, uint32_t max_buckets) {
     memset(h, 0, sizeof *h);
+    if (real_mode) {
+        char name[32];
+        h->zt = promc__native_zero_threshold(zt_opt); /* edge_values() reads it */
+        snprintf(name, sizeof name, "h%u", real_seq++);
+        promc_histogram_opts o = {
+            .bucket_factor = factor, .zero_threshold = zt_opt, .max_buckets = max_buckets};
+        if (!(h->real = promc_histogram_new_opts(real_reg, name, "diff", NULL, &o))) {
+            fprintf(stderr, "native_diff: %s\n", promc_last_error_message());
+            exit(1);
+        }
+        return;
+    }
     h->schema = promc__native_pick_schema(factor);
     h->zt = promc__native_zero_threshold(zt_opt);
     h->max_buckets = max_buckets;
@@ -82,6 +106,8 @@ static void hist_init(hist *h, double factor, double zt_opt, uint32_t max_bucket
 }
 
 static void hist_free(hist *h) {
+    if (real_mode)
+        return;
     side_free(&h->pos);
     side_free(&h->neg);
 }
@@ -128,6 +154,13 @@ static void hist_double_width(hist *h) {
 }
 
 static void hist_observe(hist *h, double v) {
+    if (real_mode) {
+        if (promc_histogram_observe(h->real, v) != 0) {
+            fprintf(stderr, "native_diff: observe %g: %s\n", v, promc_last_error_message());
+            exit(1);
+        }
+        return;
+    }
     h->sum += v;
     int32_t key;
     side *sd = NULL;
@@ -190,7 +223,49 @@ static void print_side(const char *name, const side *sd, int schema) {
     free(deltas);
 }
 
+static void print_spans(const char *name, const promc__native_span *sp, size_t ns, const int64_t *d,
+                        size_t nd) {
+    printf("%s_spans", name);
+    for (size_t i = 0; i < ns; i++)
+        printf(" %" PRId32 ":%" PRIu32, sp[i].offset, sp[i].length);
+    printf("\n%s_deltas", name);
+    for (size_t i = 0; i < nd; i++)
+        printf(" %" PRId64, d[i]);
+    printf("\n");
+}
+
+/* dump() of a real histogram: what a scrape of it reads. */
+static void dump_real(const char *name, const hist *h) {
+    uint64_t counts[1] = {0};
+    promc_native_view v;
+    const promc_native_view *nv;
+    promc_child *c = promc__hchild(h->real);
+    promc_arena *a = promc__arena();
+    uint64_t sec = promc__enter(a);
+    double sum = promc__histogram_read_native(c, counts, &real_scratch, &v, &nv);
+    promc__leave(a, sec);
+    if (!nv) {
+        fprintf(stderr, "native_diff: %s has no native view\n", name);
+        exit(1);
+    }
+    printf("hist %s\nschema %d\n", name, nv->schema);
+    print_bits("zero_threshold", nv->zero_threshold);
+    printf("zero_count %" PRIu64 "\ncount %" PRIu64 "\n", nv->zero_count, counts[0]);
+    print_bits("sum", sum);
+    /* promc marks an empty native histogram with one empty span (see histogram_native.c);
+     * client_golang 1.14 sends none */
+    size_t nps = nv->n_pos_spans;
+    if (nps == 1 && nv->pos_spans[0].length == 0)
+        nps = 0;
+    print_spans("pos", nv->pos_spans, nps, nv->pos_deltas, nv->n_pos_deltas);
+    print_spans("neg", nv->neg_spans, nv->n_neg_spans, nv->neg_deltas, nv->n_neg_deltas);
+}
+
 static void dump(const char *name, const hist *h) {
+    if (real_mode) {
+        dump_real(name, h);
+        return;
+    }
     printf("hist %s\nschema %d\n", name, h->schema);
     print_bits("zero_threshold", h->zt);
     printf("zero_count %" PRIu64 "\ncount %" PRIu64 "\n", h->zero_count, h->count);
@@ -257,6 +332,12 @@ static double factor_for(int schema) {
 }
 
 int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "--real") == 0) {
+        real_mode = 1;
+        real_reg = promc_registry_new();
+        argc--;
+        argv++;
+    }
     long n_random = argc > 1 ? atol(argv[1]) : 120000;
     unsigned long long total = 0;
     static const uint64_t picks[] = {0x3ff6a09e667f3bcd, 0x3ff306fe0a31b715, 0x3ff172b83c7d517b,
@@ -320,6 +401,11 @@ int main(int argc, char **argv) {
     total += n;
     dump("reduce-edge schema=8 max=50", &h);
     hist_free(&h);
-    fprintf(stderr, "native_diff: %llu values observed\n", total);
+    fprintf(stderr, "native_diff: %llu values observed%s\n", total,
+            real_mode ? " by promc's histograms" : "");
+    if (real_mode) {
+        promc__native_scratch_free(&real_scratch);
+        promc_registry_free(real_reg);
+    }
     return 0;
 }
