@@ -31,6 +31,7 @@ static padded_word padded[2];
 static promc_counter *counter;
 static promc_gauge *gauge;
 static promc_histogram *histogram;
+static promc_histogram *native; /* native buckets only, bucket factor 1.1 (schema 3) */
 static promc_summary *summary;
 static promc_counter *labelled;
 
@@ -63,6 +64,13 @@ static void body_histogram_observe(void *ctx, int thread, uint64_t iters) {
     (void)ctx, (void)thread;
     for (uint64_t i = 0; i < iters; i++)
         promc_histogram_observe(histogram, bench_values[i % BENCH_NVALUES]);
+}
+
+static void body_native_observe(void *ctx, int thread, uint64_t iters) {
+    (void)ctx;
+    (void)thread;
+    for (uint64_t i = 0; i < iters; i++)
+        promc_histogram_observe(native, bench_values[i % BENCH_NVALUES]);
 }
 
 static void body_summary_observe(void *ctx, int thread, uint64_t iters) {
@@ -119,6 +127,7 @@ static bench_case cases[] = {
     {"promc", "counter_inc", body_counter_inc},
     {"promc", "gauge_set", body_gauge_set},
     {"promc", "histogram_observe", body_histogram_observe},
+    {"promc", "native_observe", body_native_observe},
     {"promc", "summary_observe", body_summary_observe},
     {"promc", "labels_lookup", body_labels_lookup},
     {"promc", "labelsv_lookup", body_labelsv_lookup},
@@ -132,9 +141,11 @@ static void setup_metrics(void) {
     counter = promc_counter_new(reg, "bench_counter_total", "c", NULL);
     gauge = promc_gauge_new(reg, "bench_gauge", "g", NULL);
     histogram = promc_histogram_new(reg, "bench_histogram", "h", NULL, NULL, 0);
+    promc_histogram_opts native_opts = {.bucket_factor = 1.1};
+    native = promc_histogram_new_opts(reg, "bench_native", "h", NULL, &native_opts);
     summary = promc_summary_new(reg, "bench_summary", "s", NULL, q, 3, 0, 0);
     labelled = promc_counter_new(reg, "bench_requests_total", "r", PROMC_LABELS("method", "path"));
-    if (!counter || !gauge || !histogram || !summary || !labelled) {
+    if (!counter || !gauge || !histogram || !native || !summary || !labelled) {
         fprintf(stderr, "bench_ops: setup failed: %s\n", promc_last_error_message());
         exit(1);
     }

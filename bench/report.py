@@ -12,6 +12,7 @@ import sys
 
 OPS = [("counter_inc", "counter inc"), ("gauge_set", "gauge set"),
        ("histogram_observe", "histogram observe (14 buckets)"),
+       ("native_observe", "native histogram observe (f 1.1)"),
        ("summary_observe", "summary observe (3 quantiles)"),
        ("labels_lookup", "labels() lookup, 2 labels"),
        ("labelsv_lookup", "labelsv() lookup, 2 labels"),
@@ -179,6 +180,14 @@ def main():
     r = ratio(val("client_golang", "render_1000000_time"), val("promc", "render_1000000_time"))
     target("render 1M: client_golang time / promc", r, ">= 3x", r is not None and r >= 3,
            "%.2fx" % r if r is not None else "n/a")
+    # issue 8: native buckets cost at most half again a classic observe, and beat client_golang's
+    for t in (1, 2):
+        r = ratio(val("promc", "native_observe", t), val("promc", "histogram_observe", t))
+        target("native observe @%dthr: / classic observe" % t, r, "<= 1.5x",
+               r is not None and r <= 1.5, "%.2fx" % r if r is not None else "n/a")
+    r = ratio(val("client_golang", "native_observe", 2), val("promc", "native_observe", 2))
+    target("native observe @2thr: client_golang / promc", r, ">= 10x",
+           r is not None and r >= 10, "%.2fx" % r if r is not None else "n/a")
     v = val("promc", "render_1000000_rest_per_series")
     target("1M series: promc memory at rest / series", v, "<= 150 B",
            v is not None and v <= 150, num(v, 1, " B").strip())

@@ -179,11 +179,13 @@ func runOps(reps int, targetMs float64) {
 	gauge := prometheus.NewGauge(prometheus.GaugeOpts{Name: "bench_gauge", Help: "g"})
 	histogram := prometheus.NewHistogram(prometheus.HistogramOpts{Name: "bench_histogram", Help: "h",
 		Buckets: []float64{.005, .01, .025, .05, .075, .1, .25, .5, .75, 1, 2.5, 5, 7.5, 10}})
+	native := prometheus.NewHistogram(prometheus.HistogramOpts{Name: "bench_native", Help: "h",
+		NativeHistogramBucketFactor: 1.1})
 	summary := prometheus.NewSummary(prometheus.SummaryOpts{Name: "bench_summary", Help: "s",
 		Objectives: map[float64]float64{0.5: 0.05, 0.9: 0.01, 0.99: 0.001}})
 	vec := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "bench_requests_total", Help: "r"},
 		[]string{"method", "path"})
-	reg.MustRegister(counter, gauge, histogram, summary, vec)
+	reg.MustRegister(counter, gauge, histogram, native, summary, vec)
 	for _, m := range []string{"GET", "POST", "PUT", "DELETE"} {
 		for _, p := range []string{"/", "/api/v1/users", "/api/v1/orders", "/login", "/static"} {
 			vec.WithLabelValues(m, p)
@@ -215,6 +217,11 @@ func runOps(reps int, targetMs float64) {
 		{name: "histogram_observe", body: func(n int) {
 			for i := 0; i < n; i++ {
 				histogram.Observe(values[i%nValues])
+			}
+		}},
+		{name: "native_observe", body: func(n int) {
+			for i := 0; i < n; i++ {
+				native.Observe(values[i%nValues])
 			}
 		}},
 		{name: "summary_observe", body: func(n int) {

@@ -206,7 +206,7 @@ static inline int observe_native(const void *h, promc_child *c, promc_arena *a, 
     int32_t key = 0;
     enum promc__native_side side =
         promc__native_place_fast(v, f->native_schema, f->native_zero_threshold, &key);
-    size_t i = bucket_index(f->buckets, f->nbuckets, v);
+    size_t i = f->nbuckets ? bucket_index(f->buckets, f->nbuckets, v) : 0; /* native only: 0 */
     uint64_t sec = promc__enter(a);
     promc_word *b = NULL;
     if (__builtin_expect(promc__hlive(c, h) && c->words != UINT32_MAX, 1))
