@@ -268,7 +268,8 @@ start_alertmanager() {
 start_prometheus() {
 	mkdir -p "$STATE/prometheus/data"
 	spawn prometheus prometheus --config.file="$PROMETHEUS_CONFIG" --storage.tsdb.path="$STATE/prometheus/data" \
-		--web.listen-address=127.0.0.1:9090 --web.enable-lifecycle --web.enable-admin-api
+		--web.listen-address=127.0.0.1:9090 --web.enable-lifecycle --web.enable-admin-api \
+		--enable-feature=native-histograms
 	printf '%s\n' "$PROMETHEUS_CONFIG" >"$STATE/prometheus/config.path"
 }
 

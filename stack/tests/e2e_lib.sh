@@ -103,9 +103,22 @@ start_test_prometheus() {
 		with open(dst, "w") as f:
 		    yaml.safe_dump(c, f, sort_keys=False)
 	PY
+	if [[ -n ${STACK_TEST_EXTRA_TARGET:-} ]]; then # job=host:port, scraped beside the real jobs
+		/usr/bin/python3 - "$WORK/prometheus.yml" "$STACK_TEST_EXTRA_TARGET" <<-'PY'
+			import sys, yaml
+			path, spec = sys.argv[1:3]
+			job, target = spec.split("=", 1)
+			with open(path) as f:
+			    c = yaml.safe_load(f)
+			c["scrape_configs"].append({"job_name": job, "static_configs": [{"targets": [target]}]})
+			with open(path, "w") as f:
+			    yaml.safe_dump(c, f, sort_keys=False)
+		PY
+	fi
 	promtool check config "$WORK/prometheus.yml" >/dev/null || fail "derived test config is invalid"
+	# shellcheck disable=SC2086 # STACK_TEST_PROMETHEUS_FLAGS: extra flags, split on spaces
 	run_bg prometheus prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/tsdb" \
-		--web.listen-address="127.0.0.1:$TEST_PROM_PORT"
+		--web.listen-address="127.0.0.1:$TEST_PROM_PORT" ${STACK_TEST_PROMETHEUS_FLAGS:-}
 	wait_http "$PROM/-/ready" "test Prometheus" 60
 	log "test Prometheus ready on $PROM (2 s scrape and evaluation intervals, the real rules)"
 }
