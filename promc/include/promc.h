@@ -411,15 +411,52 @@ PROMC_API int promc_register_default_collectors(promc_registry *reg);
 typedef enum promc_format {
     PROMC_FORMAT_TEXT,        /* text/plain; version=0.0.4 */
     PROMC_FORMAT_OPENMETRICS, /* application/openmetrics-text; version=1.0.0 */
+    /* application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily;
+     * encoding=delimited: what Prometheus needs to scrape native histograms */
+    PROMC_FORMAT_PROTOBUF,
+    PROMC_FORMAT_TEXT_1_0_0, /* text/plain; version=1.0.0: 0.0.4's lines, UTF-8 names allowed */
 } promc_format;
 
-/* Picks the format an Accept header asks for, honouring q-values; NULL means text. */
-PROMC_API promc_format promc_negotiate(const char *accept);
-/* The exact Content-Type header value for a format. */
-PROMC_API const char *promc_content_type(promc_format fmt);
+/* How names outside the legacy character set ([a-zA-Z_:][a-zA-Z0-9_:]*, see
+ * promc_registry_set_utf8_names) are written, as Prometheus' escaping schemes define them (the
+ * escaping= parameter of Accept and Content-Type):
+ *  - UNDERSCORES: every other character becomes '_' ("my.metric" -> "my_metric"); the default;
+ *  - ALLOW_UTF8: names as they are, quoted in the text formats where they need it
+ *    (`{"my.metric",a="x"} 1`, `"label.name"="v"`);
+ *  - DOTS: '.' -> "_dot_", '_' -> "__", others "__" (legacy names change too: "a_b" -> "a__b");
+ *  - VALUES: "U__" then each other character as _<hex code point>_ ("my.metric" ->
+ *    "U__my_2e_metric"). Legacy names are never changed by UNDERSCORES, ALLOW_UTF8 or VALUES. */
+typedef enum promc_escaping {
+    PROMC_ESCAPING_UNDERSCORES,
+    PROMC_ESCAPING_ALLOW_UTF8,
+    PROMC_ESCAPING_DOTS,
+    PROMC_ESCAPING_VALUES,
+} promc_escaping;
 
-/* Renders every family of reg, sorted by name, into a malloc'd buffer the caller frees. */
+/* Picks PROMC_FORMAT_TEXT or PROMC_FORMAT_OPENMETRICS for an Accept header, honouring q-values;
+ * NULL means text. Never protobuf nor text 1.0.0 (promc 2.0's contract): servers that can send
+ * every format use promc_negotiate_accept. */
+PROMC_API promc_format promc_negotiate(const char *accept);
+/* The exact Content-Type header value for a format, without an escaping parameter. */
+PROMC_API const char *promc_content_type(promc_format fmt);
+/* Prometheus 3 negotiation: the format (any of the four) and the escaping an Accept header asks
+ * for, as prometheus/common's expfmt.Negotiate does: the media range with the highest q wins,
+ * ties going to the more specific then the earlier one; protobuf needs proto=
+ * io.prometheus.client.MetricFamily and encoding=delimited; ranges promc cannot serve and q=0
+ * are skipped; escaping= of the winning range, underscores when it has none. NULL, empty or
+ * nothing servable: text 0.0.4, underscores. escaping may be NULL. */
+PROMC_API promc_format promc_negotiate_accept(const char *accept, promc_escaping *escaping);
+/* The Content-Type for a format and escaping, e.g. "text/plain; version=1.0.0; charset=utf-8;
+ * escaping=allow-utf-8": the version and escaping the body was written with. Static storage. */
+PROMC_API const char *promc_content_type_escaped(promc_format fmt, promc_escaping escaping);
+
+/* Renders every family of reg, sorted by name, then its collectors' families, into a malloc'd
+ * buffer the caller frees (a NUL follows the len bytes). Names are escaped with
+ * PROMC_ESCAPING_UNDERSCORES. 0, PROMC_EINVAL (unknown format) or PROMC_ENOMEM. */
 PROMC_API int promc_render(promc_registry *reg, promc_format fmt, char **out, size_t *len);
+/* As promc_render, names written as esc says (what the scraper negotiated). */
+PROMC_API int promc_render_escaped(promc_registry *reg, promc_format fmt, promc_escaping esc,
+                                   char **out, size_t *len);
 
 /* ---- Timing helpers ---------------------------------------------------------------------- */
 /* C counterparts of client_python's decorators and context managers. */
