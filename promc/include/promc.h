@@ -129,6 +129,15 @@ PROMC_API promc_registry *promc_registry_default(void);
 PROMC_API promc_registry *promc_registry_new(void);
 /* Frees the registry and every metric and collector in it. Not for the default registry. */
 PROMC_API void promc_registry_free(promc_registry *reg);
+/* UTF-8 names, opt-in. allow non-zero lets metric and label names outside the legacy character
+ * set ([a-zA-Z_:][a-zA-Z0-9_:]* for metrics, [a-zA-Z_][a-zA-Z0-9_]* for labels) register in reg
+ * (NULL: the default registry), and collectors emit them: any non-empty well-formed UTF-8 not
+ * starting with "__". Without it (the default) such names fail with PROMC_EINVAL, and the message
+ * says this call allows them. Scrapes write them as the scraper negotiated (promc_escaping):
+ * quoted under allow-utf-8, escaped otherwise -- so two names that escape alike ("a.b", "a_b")
+ * show as one name to a scraper that does not allow UTF-8: avoid such pairs. Turning it off
+ * later refuses new such names and keeps the registered ones. 0 or PROMC_ENOMEM. */
+PROMC_API int promc_registry_set_utf8_names(promc_registry *reg, int allow);
 /* Removes the metric family called name; PROMC_ENOTFOUND when there is none. Its handles stay
  * valid until the registry is freed. */
 PROMC_API int promc_registry_unregister(promc_registry *reg, const char *name);
