@@ -285,6 +285,25 @@ static void sink_series(void *arg, const promc_family *f, const promc_series_vie
     promc__pb_family_metric(&s->b, s->type, &m);
 }
 
+int promc__render_pb_family(const promc_family *f, const promc_series_view *views, size_t n,
+                            promc_escaping esc, promc_buf *out) {
+    pb_sink *s = calloc(1, sizeof *s);
+    if (!s)
+        return promc__seterr(PROMC_ENOMEM, "out of memory rendering metrics");
+    s->esc = esc;
+    sink_family(s, f);
+    for (size_t i = 0; i < n; i++)
+        sink_series(s, f, &views[i]);
+    close_family(s);
+    int rc = s->failed || s->b.oom ? promc__seterr(PROMC_ENOMEM, "out of memory") : 0;
+    if (rc == 0)
+        promc__buf_put(out, (const char *)s->b.p, s->b.len);
+    promc__pb_buf_free(&s->b);
+    free(s->names);
+    free(s);
+    return rc;
+}
+
 /* Size of the last render, to reserve the output in one go next time (a hint only). */
 static _Atomic size_t last_pb_size;
 

@@ -4,9 +4,13 @@
  * family; label values and help text that need escaping. Writes PREFIX.pb (delimited
  * protobuf), PREFIX.txt (text 0.0.4) and PREFIX.om (OpenMetrics) from the same registry state,
  * and with --utf8 also PREFIX.utf8.txt / .utf8.om (allow-utf-8, quoted names) and
- * PREFIX.under.txt (underscores) of a registry with UTF-8 names.
+ * PREFIX.under.txt (underscores) of a registry with UTF-8 names, and PREFIX.native.pb: native
+ * histogram views fed to render_pb.c's family encoder (promc__render_pb_family), as the registry
+ * cannot make them until histogram.c fills the native half.
  * Usage: promc_pb_scrape PREFIX [--utf8] */
+#include "family.h"
 #include "promc.h"
+#include "render.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +92,62 @@ static promc_registry *utf8_names(void) {
     return r;
 }
 
+/* Three native histograms: classic + native with both sides and a zero bucket; native-only with
+ * no observation (client_golang's empty span); native-only with positive buckets. */
+static int native_views(const char *prefix) {
+    static const char *const names[] = {"route", NULL};
+    double bounds[] = {1, 10};
+    promc_family both = {.name = "native_seconds",
+                         .help = "Classic and native.",
+                         .type = PROMC_HISTOGRAM,
+                         .nlabels = 1,
+                         .label_names = (char **)names,
+                         .buckets = bounds,
+                         .nbuckets = 2};
+    promc_family only = {.name = "native_only_seconds",
+                         .help = "Native only.",
+                         .type = PROMC_HISTOGRAM,
+                         .nlabels = 1,
+                         .label_names = (char **)names};
+    static const promc__native_span pos[] = {{-2, 2}, {3, 1}}, neg[] = {{0, 1}};
+    static const int64_t pos_d[] = {2, -1, 3}, neg_d[] = {1};
+    promc_native_view nv = {.schema = 3,
+                            .zero_threshold = 1e-128,
+                            .zero_count = 1,
+                            .pos_spans = pos,
+                            .n_pos_spans = 2,
+                            .neg_spans = neg,
+                            .n_neg_spans = 1,
+                            .pos_deltas = pos_d,
+                            .n_pos_deltas = 3,
+                            .neg_deltas = neg_d,
+                            .n_neg_deltas = 1};
+    promc_native_view empty = {.schema = 0};
+    promc_native_view only_pos = {
+        .schema = -2, .pos_spans = pos, .n_pos_spans = 1, .pos_deltas = pos_d, .n_pos_deltas = 2};
+    const char *a[] = {"/a"}, *b[] = {"/b"};
+    uint64_t counts_both[] = {3, 2, 1}, counts_empty[] = {0}, counts_only[] = {5};
+    promc_series_view vb = {.label_values = a,
+                            .bucket_counts = counts_both,
+                            .sum = 12.5,
+                            .created = 1700000000.25,
+                            .native = &nv};
+    promc_series_view ve = {.label_values = a, .bucket_counts = counts_empty, .native = &empty};
+    promc_series_view vo = {
+        .label_values = b, .bucket_counts = counts_only, .sum = 3, .native = &only_pos};
+    promc_series_view only_views[] = {ve, vo};
+    promc_buf out = {0};
+    int rc = promc__render_pb_family(&both, &vb, 1, PROMC_ESCAPING_UNDERSCORES, &out) |
+             promc__render_pb_family(&only, only_views, 2, PROMC_ESCAPING_UNDERSCORES, &out);
+    char path[4096];
+    snprintf(path, sizeof path, "%s.native.pb", prefix);
+    FILE *f = fopen(path, "wb");
+    if (rc || out.failed || !f || fwrite(out.data, 1, out.len, f) != out.len || fclose(f) != 0)
+        rc = 1;
+    free(out.data);
+    return rc;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: promc_pb_scrape PREFIX [--utf8]\n");
@@ -106,5 +166,5 @@ int main(int argc, char **argv) {
         rc |= write_fmt(r, PROMC_FORMAT_PROTOBUF, PROMC_ESCAPING_UNDERSCORES, argv[1], "under.pb");
         promc_registry_free(r);
     }
-    return rc;
+    return rc | native_views(argv[1]);
 }

@@ -7,7 +7,9 @@
 // +Inf bucket the protobuf leaves implicit, so equal output means equal names, types, help,
 // label sets, values, buckets and quantiles. Exemplars are checked on the protobuf side.
 //
-// Usage: pb_compare SCRAPE.pb SCRAPE.txt
+// With --native FILE.pb it prints each histogram's native half instead, one line per series.
+//
+// Usage: pb_compare SCRAPE.pb SCRAPE.txt | pb_compare --native FILE.pb
 // Build: GO111MODULE=off GOPATH=/usr/share/gocode go build -o pb_compare main.go
 package main
 
@@ -42,7 +44,49 @@ func asText(mf *dto.MetricFamily) string {
 	return b.String()
 }
 
+func spans(s []*dto.BucketSpan) string {
+	var b bytes.Buffer
+	for i, sp := range s {
+		if i > 0 {
+			b.WriteString(" ")
+		}
+		fmt.Fprintf(&b, "%d:%d", sp.GetOffset(), sp.GetLength())
+	}
+	return "[" + b.String() + "]"
+}
+
+func printNative(path string) {
+	f, err := os.Open(path)
+	if err != nil {
+		fail("%v", err)
+	}
+	dec := expfmt.NewDecoder(f, expfmt.FmtProtoDelim)
+	for {
+		mf := &dto.MetricFamily{}
+		if err := dec.Decode(mf); err == io.EOF {
+			return
+		} else if err != nil {
+			fail("decoding protobuf: %v", err)
+		}
+		for _, m := range mf.Metric {
+			h := m.GetHistogram()
+			if h.Schema == nil {
+				fail("%s: no schema, not a native histogram", mf.GetName())
+			}
+			fmt.Printf("%s %v schema=%d zero_threshold=%g zero_count=%d neg=%s %v pos=%s %v "+
+				"count=%d sum=%g classic_buckets=%d\n", mf.GetName(), m.GetLabel()[0].GetValue(),
+				h.GetSchema(), h.GetZeroThreshold(), h.GetZeroCount(), spans(h.NegativeSpan),
+				h.NegativeDelta, spans(h.PositiveSpan), h.PositiveDelta, h.GetSampleCount(),
+				h.GetSampleSum(), len(h.Bucket))
+		}
+	}
+}
+
 func main() {
+	if len(os.Args) == 3 && os.Args[1] == "--native" {
+		printNative(os.Args[2])
+		return
+	}
 	if len(os.Args) != 3 {
 		fail("usage: pb_compare SCRAPE.pb SCRAPE.txt")
 	}
