@@ -1,7 +1,8 @@
 /* promc.h -- Prometheus / OpenMetrics instrumentation for C.
  *
- * promc keeps metrics in a registry and renders them in the Prometheus text format 0.0.4 or
- * OpenMetrics 1.0. Counter, gauge, histogram and enum updates take no lock and allocate
+ * promc keeps metrics in a registry and renders them in the Prometheus text formats 0.0.4 and
+ * 1.0.0, OpenMetrics 1.0 or delimited protobuf (io.prometheus.client.MetricFamily), with
+ * Prometheus 3's content negotiation and name escaping (promc_negotiate_accept). Counter, gauge, histogram and enum updates take no lock and allocate
  * nothing once the calling thread has made its first update of the child (that first update
  * may allocate the thread's block of words); rendering reads per-thread shards and sums them,
  * so a scrape never blocks those updates. Summaries, exemplars, creating label children,
@@ -36,8 +37,9 @@
  *   labels()/labelsv() finding an existing child                   no        no        no
  *   labels()/labelsv() creating a child, remove, clear, info_set   yes       yes       no
  *   registry, registration, set_unit, collectors, render           yes       yes       no
- *   strerror, last_error(_message), negotiate, content_type, now,
- *   buckets_linear/exponential, version                            no        no        yes (7)
+ *   strerror, last_error(_message), negotiate, content_type(_escaped),
+ *   now, buckets_linear/exponential, version                       no        no        yes (7)
+ *   negotiate_accept                                               no        no        no
  *
  *   (1) A thread's first update of a child attaches the thread's shard and allocates the
  *       block of words the child lives in, under a process-wide mutex; later ones do neither.
