@@ -101,8 +101,9 @@ static void close_family(pb_sink *s) {
 static void sink_family(void *arg, const promc_family *f) {
     pb_sink *s = arg;
     close_family(s);
-    static const char *const suffix[] = {[PROMC_COUNTER] = "_total", [PROMC_INFO] = "_info"};
-    static const enum promc__pb_type type[] = {
+    static const char *const suffix[PROMC_UNTYPED + 1] = {
+        [PROMC_COUNTER] = "_total", [PROMC_INFO] = "_info"};
+    static const enum promc__pb_type type[PROMC_UNTYPED + 1] = {
         [PROMC_COUNTER] = PROMC__PB_COUNTER,     [PROMC_GAUGE] = PROMC__PB_GAUGE,
         [PROMC_HISTOGRAM] = PROMC__PB_HISTOGRAM, [PROMC_SUMMARY] = PROMC__PB_SUMMARY,
         [PROMC_INFO] = PROMC__PB_GAUGE,          [PROMC_STATESET] = PROMC__PB_GAUGE,
