@@ -4,8 +4,9 @@
  * labels and N children (host="host-<i/1000>", path="/api/v1/item/<i%1000>", the same series
  * the Python and Go references create), increments each once, and reports the RSS growth per
  * series; then renders the registry in the text format `reps` times and reports the median
- * time, the output size and the peak RSS during a render above the resting RSS.
- * Output: JSON lines for report.py.  Usage: bench_render N [reps]
+ * time, the output size and the peak RSS during a render above the resting RSS. With "protobuf"
+ * it renders the delimited protobuf format instead (benches named render_pb_*).
+ * Output: JSON lines for report.py.  Usage: bench_render N [reps] [text|protobuf]
  */
 #include "bench_util.h"
 
@@ -13,14 +14,16 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define MAX_REPS 51
 
 int main(int argc, char **argv) {
     long long n = argc > 1 ? atoll(argv[1]) : 0;
     int reps = argc > 2 ? atoi(argv[2]) : 5;
-    if (n < 1 || reps < 1 || reps > MAX_REPS) {
-        fprintf(stderr, "usage: bench_render N [repetitions 1..%d]\n", MAX_REPS);
+    bool pb = argc > 3 && strcmp(argv[3], "protobuf") == 0;
+    if (n < 1 || reps < 1 || reps > MAX_REPS || (argc > 3 && !pb && strcmp(argv[3], "text"))) {
+        fprintf(stderr, "usage: bench_render N [repetitions 1..%d] [text|protobuf]\n", MAX_REPS);
         return 2;
     }
     promc_registry *reg = promc_registry_new();
@@ -55,7 +58,7 @@ int main(int argc, char **argv) {
         char *out = NULL;
         size_t len = 0;
         uint64_t r0 = bench_now_ns();
-        int rc = promc_render(reg, PROMC_FORMAT_TEXT, &out, &len);
+        int rc = promc_render(reg, pb ? PROMC_FORMAT_PROTOBUF : PROMC_FORMAT_TEXT, &out, &len);
         ms[r] = (double)(bench_now_ns() - r0) / 1e6;
         long long hwm = bench_hwm_bytes();
         if (rc != 0) {
@@ -74,7 +77,7 @@ int main(int argc, char **argv) {
              hwm_ok ? "" : "; VmHWM reset refused: peak is the process's lifetime peak");
 #define EMIT(what, value, unit)                                                                    \
     do {                                                                                           \
-        snprintf(bench, sizeof bench, "render_%lld_%s", n, what);                                  \
+        snprintf(bench, sizeof bench, "render_%s%lld_%s", pb ? "pb_" : "", n, what);               \
         bench_emit("promc", bench, 1, value, unit, note);                                          \
     } while (0)
     EMIT("time", bench_median(ms, (size_t)reps), "ms");

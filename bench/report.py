@@ -152,6 +152,25 @@ def main():
                 human_bytes(val(impl, pre + "peak_extra"), 12),
                 num(val(impl, pre + "create_per_series"), 11)))
 
+    p("")
+    p("Rendering delimited protobuf (application/vnd.google.protobuf; ...encoding=delimited), the")
+    p("same registries, one process per size; promc's text render of the same run beside it.")
+    p("")
+    hdr = "%-8s %-20s %11s %11s %10s %12s" % (
+        "series", "impl", "render ms", "output", "B/series", "peak extra")
+    p(hdr)
+    p("-" * len(hdr))
+    for n in SIZES:
+        rows = (("promc protobuf", "promc", "render_pb_%d_" % n),
+                ("client_golang pb", "client_golang", "render_pb_%d_" % n),
+                ("promc text 0.0.4", "promc", "render_%d_" % n))
+        for i, (label, impl, pre) in enumerate(rows):
+            b = val(impl, pre + "bytes")
+            p("%-8s %-20s %s %s %s %s" % (
+                ("%dk" % (n // 1000)) if i == 0 else "", label, num(val(impl, pre + "time"), 11),
+                human_bytes(b, 11), num(b / n if b else None, 10),
+                human_bytes(val(impl, pre + "peak_extra"), 12)))
+
     # ---- targets ----
     verdicts = []
 
@@ -188,12 +207,15 @@ def main():
     r = ratio(val("client_golang", "native_observe", 2), val("promc", "native_observe", 2))
     target("native observe @2thr: client_golang / promc", r, ">= 10x",
            r is not None and r >= 10, "%.2fx" % r if r is not None else "n/a")
+    r = ratio(val("client_golang", "render_pb_1000000_time"), val("promc", "render_pb_1000000_time"))
+    target("protobuf render 1M: client_golang / promc", r, ">= 3x", r is not None and r >= 3,
+           "%.2fx" % r if r is not None else "n/a")
     v = val("promc", "render_1000000_rest_per_series")
     target("1M series: promc memory at rest / series", v, "<= 150 B",
            v is not None and v <= 150, num(v, 1, " B").strip())
 
     p("")
-    p("Targets (issue 2, 'Fast'), ratios from this run:")
+    p("Targets (issues 2 and 8, 'Fast'), ratios from this run:")
     hdr = "%-46s %12s %11s  %s" % ("target", "measured", "limit", "result")
     p(hdr)
     p("-" * len(hdr))

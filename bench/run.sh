@@ -107,6 +107,12 @@ for n in $sizes; do
         log "render $n series: client_python"
         "$python" "$here/ref_python.py" render "$n" "$pr" >>"$results"
     fi
+    log "render $n series, protobuf: promc"
+    "$bin/bench_render" "$n" "$r" protobuf >>"$results"
+    if [ $have_go -eq 1 ]; then
+        log "render $n series, protobuf: client_golang"
+        GOMAXPROCS=2 "$bin/ref_golang" render-pb "$n" "$r" >>"$results"
+    fi
 done
 env_line "load after" "$(cut -d' ' -f1-3 /proc/loadavg)"
 

@@ -8,6 +8,7 @@
 // Usage: ref_golang ops [reps] [ms-per-rep]    hot paths at 1 and 2 goroutines (GOMAXPROCS=2)
 //
 //	ref_golang render N [reps]         memory per series at rest, Gather + text encode
+//	ref_golang render-pb N [reps]      the same with the delimited protobuf encoding
 package main
 
 import (
@@ -311,7 +312,7 @@ func settle() int64 {
 	return statusBytes("VmRSS")
 }
 
-func runRender(n int, reps int) {
+func runRender(n int, reps int, format expfmt.Format, prefix string) {
 	reg := prometheus.NewRegistry()
 	vec := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "bench_requests_total", Help: "Requests served."},
 		[]string{"host", "path"})
@@ -340,7 +341,7 @@ func runRender(n int, reps int) {
 			fmt.Fprintln(os.Stderr, "gather:", err)
 			os.Exit(1)
 		}
-		enc := expfmt.NewEncoder(&buf, expfmt.FmtText)
+		enc := expfmt.NewEncoder(&buf, format)
 		for _, mf := range mfs {
 			if err := enc.Encode(mf); err != nil {
 				fmt.Fprintln(os.Stderr, "encode:", err)
@@ -362,7 +363,7 @@ func runRender(n int, reps int) {
 	if !hwmOK {
 		note += "; VmHWM reset refused: peak is the process's lifetime peak"
 	}
-	p := fmt.Sprintf("render_%d_", n)
+	p := fmt.Sprintf("%s%d_", prefix, n)
 	emit("client_golang", p+"time", 1, median(ms), "ms", note)
 	emit("client_golang", p+"bytes", 1, float64(bytesOut), "bytes", note)
 	emit("client_golang", p+"rest_per_series", 1, float64(rss1-rss0)/float64(n), "bytes", note)
@@ -382,16 +383,18 @@ func main() {
 		return def
 	}
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: ref_golang ops [reps] [ms] | render N [reps]")
+		fmt.Fprintln(os.Stderr, "usage: ref_golang ops [reps] [ms] | render N [reps] | render-pb N [reps]")
 		os.Exit(2)
 	}
 	switch os.Args[1] {
 	case "ops":
 		runOps(int(arg(2, 7)), arg(3, 60))
 	case "render":
-		runRender(int(arg(2, 10000)), int(arg(3, 5)))
+		runRender(int(arg(2, 10000)), int(arg(3, 5)), expfmt.FmtText, "render_")
+	case "render-pb":
+		runRender(int(arg(2, 10000)), int(arg(3, 5)), expfmt.FmtProtoDelim, "render_pb_")
 	default:
-		fmt.Fprintln(os.Stderr, "usage: ref_golang ops [reps] [ms] | render N [reps]")
+		fmt.Fprintln(os.Stderr, "usage: ref_golang ops [reps] [ms] | render N [reps] | render-pb N [reps]")
 		os.Exit(2)
 	}
 }

@@ -1,7 +1,8 @@
 /* promc.h -- Prometheus / OpenMetrics instrumentation for C.
  *
- * promc keeps metrics in a registry and renders them in the Prometheus text format 0.0.4 or
- * OpenMetrics 1.0. Counter, gauge, histogram and enum updates take no lock and allocate
+ * promc keeps metrics in a registry and renders them in the Prometheus text formats 0.0.4 and
+ * 1.0.0, OpenMetrics 1.0 or delimited protobuf (io.prometheus.client.MetricFamily), with
+ * Prometheus 3's content negotiation and name escaping (promc_negotiate_accept). Counter, gauge, histogram and enum updates take no lock and allocate
  * nothing once the calling thread has made its first update of the child (that first update
  * may allocate the thread's block of words); rendering reads per-thread shards and sums them,
  * so a scrape never blocks those updates. Summaries, exemplars, creating label children,
@@ -36,8 +37,9 @@
  *   labels()/labelsv() finding an existing child                   no        no        no
  *   labels()/labelsv() creating a child, remove, clear, info_set   yes       yes       no
  *   registry, registration, set_unit, collectors, render           yes       yes       no
- *   strerror, last_error(_message), negotiate, content_type, now,
- *   buckets_linear/exponential, version                            no        no        yes (7)
+ *   strerror, last_error(_message), negotiate, content_type(_escaped),
+ *   now, buckets_linear/exponential, version                       no        no        yes (7)
+ *   negotiate_accept                                               no        no        no
  *
  *   (1) A thread's first update of a child attaches the thread's shard and allocates the
  *       block of words the child lives in, under a process-wide mutex; later ones do neither.
@@ -129,6 +131,15 @@ PROMC_API promc_registry *promc_registry_default(void);
 PROMC_API promc_registry *promc_registry_new(void);
 /* Frees the registry and every metric and collector in it. Not for the default registry. */
 PROMC_API void promc_registry_free(promc_registry *reg);
+/* UTF-8 names, opt-in. allow non-zero lets metric and label names outside the legacy character
+ * set ([a-zA-Z_:][a-zA-Z0-9_:]* for metrics, [a-zA-Z_][a-zA-Z0-9_]* for labels) register in reg
+ * (NULL: the default registry), and collectors emit them: any non-empty well-formed UTF-8 not
+ * starting with "__". Without it (the default) such names fail with PROMC_EINVAL, and the message
+ * says this call allows them. Scrapes write them as the scraper negotiated (promc_escaping):
+ * quoted under allow-utf-8, escaped otherwise -- so two names that escape alike ("a.b", "a_b")
+ * show as one name to a scraper that does not allow UTF-8: avoid such pairs. Turning it off
+ * later refuses new such names and keeps the registered ones. 0 or PROMC_ENOMEM. */
+PROMC_API int promc_registry_set_utf8_names(promc_registry *reg, int allow);
 /* Removes the metric family called name; PROMC_ENOTFOUND when there is none. Its handles stay
  * valid until the registry is freed. */
 PROMC_API int promc_registry_unregister(promc_registry *reg, const char *name);
@@ -447,15 +458,52 @@ PROMC_API int promc_register_default_collectors(promc_registry *reg);
 typedef enum promc_format {
     PROMC_FORMAT_TEXT,        /* text/plain; version=0.0.4 */
     PROMC_FORMAT_OPENMETRICS, /* application/openmetrics-text; version=1.0.0 */
+    /* application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily;
+     * encoding=delimited: what Prometheus needs to scrape native histograms */
+    PROMC_FORMAT_PROTOBUF,
+    PROMC_FORMAT_TEXT_1_0_0, /* text/plain; version=1.0.0: 0.0.4's lines, UTF-8 names allowed */
 } promc_format;
 
-/* Picks the format an Accept header asks for, honouring q-values; NULL means text. */
-PROMC_API promc_format promc_negotiate(const char *accept);
-/* The exact Content-Type header value for a format. */
-PROMC_API const char *promc_content_type(promc_format fmt);
+/* How names outside the legacy character set ([a-zA-Z_:][a-zA-Z0-9_:]*, see
+ * promc_registry_set_utf8_names) are written, as Prometheus' escaping schemes define them (the
+ * escaping= parameter of Accept and Content-Type):
+ *  - UNDERSCORES: every other character becomes '_' ("my.metric" -> "my_metric"); the default;
+ *  - ALLOW_UTF8: names as they are, quoted in the text formats where they need it
+ *    (`{"my.metric",a="x"} 1`, `"label.name"="v"`);
+ *  - DOTS: '.' -> "_dot_", '_' -> "__", others "__" (legacy names change too: "a_b" -> "a__b");
+ *  - VALUES: "U__" then each other character as _<hex code point>_ ("my.metric" ->
+ *    "U__my_2e_metric"). Legacy names are never changed by UNDERSCORES, ALLOW_UTF8 or VALUES. */
+typedef enum promc_escaping {
+    PROMC_ESCAPING_UNDERSCORES,
+    PROMC_ESCAPING_ALLOW_UTF8,
+    PROMC_ESCAPING_DOTS,
+    PROMC_ESCAPING_VALUES,
+} promc_escaping;
 
-/* Renders every family of reg, sorted by name, into a malloc'd buffer the caller frees. */
+/* Picks PROMC_FORMAT_TEXT or PROMC_FORMAT_OPENMETRICS for an Accept header, honouring q-values;
+ * NULL means text. Never protobuf nor text 1.0.0 (promc 2.0's contract): servers that can send
+ * every format use promc_negotiate_accept. */
+PROMC_API promc_format promc_negotiate(const char *accept);
+/* The exact Content-Type header value for a format, without an escaping parameter. */
+PROMC_API const char *promc_content_type(promc_format fmt);
+/* Prometheus 3 negotiation: the format (any of the four) and the escaping an Accept header asks
+ * for, as prometheus/common's expfmt.Negotiate does: the media range with the highest q wins,
+ * ties going to the more specific then the earlier one; protobuf needs proto=
+ * io.prometheus.client.MetricFamily and encoding=delimited; ranges promc cannot serve and q=0
+ * are skipped; escaping= of the winning range, underscores when it has none. NULL, empty or
+ * nothing servable: text 0.0.4, underscores. escaping may be NULL. */
+PROMC_API promc_format promc_negotiate_accept(const char *accept, promc_escaping *escaping);
+/* The Content-Type for a format and escaping, e.g. "text/plain; version=1.0.0; charset=utf-8;
+ * escaping=allow-utf-8": the version and escaping the body was written with. Static storage. */
+PROMC_API const char *promc_content_type_escaped(promc_format fmt, promc_escaping escaping);
+
+/* Renders every family of reg, sorted by name, then its collectors' families, into a malloc'd
+ * buffer the caller frees (a NUL follows the len bytes). Names are escaped with
+ * PROMC_ESCAPING_UNDERSCORES. 0, PROMC_EINVAL (unknown format) or PROMC_ENOMEM. */
 PROMC_API int promc_render(promc_registry *reg, promc_format fmt, char **out, size_t *len);
+/* As promc_render, names written as esc says (what the scraper negotiated). */
+PROMC_API int promc_render_escaped(promc_registry *reg, promc_format fmt, promc_escaping esc,
+                                   char **out, size_t *len);
 
 /* ---- Timing helpers ---------------------------------------------------------------------- */
 /* C counterparts of client_python's decorators and context managers. */

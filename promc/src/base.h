@@ -32,6 +32,7 @@ int promc__seterr(int code, const char *fmt, ...) __attribute__((format(printf, 
 bool promc__valid_metric_name(const char *s);
 bool promc__valid_label_name(const char *s);
 bool promc__valid_utf8(const char *s, size_t len);
+bool promc__valid_utf8_name(const char *s);
 
 /* Doubles as 64-bit words (bit casts), so that they can live in atomic words. */
 static inline uint64_t promc__d2u(double d) {

@@ -125,14 +125,16 @@ int promc_collect_family(promc_collect_ctx *ctx, const char *name, const char *h
     ctx->have_family = false;
     if (type != PROMC_COUNTER && type != PROMC_GAUGE && type != PROMC_INFO && type != PROMC_UNTYPED)
         return promc__seterr(PROMC_EINVAL, "collectors produce counters, gauges, info, untyped");
-    if (!name || !promc__valid_metric_name(name) || strlen(name) > PROMC_NAME_MAX ||
-        (name[0] == '_' && name[1] == '_'))
+    bool utf8 = atomic_load_explicit(&ctx->reg->utf8_names, memory_order_relaxed);
+    if (!name || !(promc__valid_metric_name(name) || (utf8 && promc__valid_utf8_name(name))) ||
+        strlen(name) > PROMC_NAME_MAX || (name[0] == '_' && name[1] == '_'))
         return promc__seterr(PROMC_EINVAL, "collector: invalid metric name");
     if (help && !promc__valid_utf8(help, strlen(help)))
         return promc__seterr(PROMC_EINVAL, "%s: help is not valid UTF-8", name);
     size_t n = 0;
     for (; labels && labels[n]; n++) {
-        if (n == PROMC_MAX_LABELS || !promc__valid_label_name(labels[n]))
+        if (n == PROMC_MAX_LABELS ||
+            !(promc__valid_label_name(labels[n]) || (utf8 && promc__valid_utf8_name(labels[n]))))
             return promc__seterr(PROMC_EINVAL, "%s: invalid label name", name);
         ctx->label_names[n] = labels[n];
     }

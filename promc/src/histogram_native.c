@@ -340,14 +340,6 @@ static bool lay_out(promc_native_work *nw, promc_native_view *v) {
                                          nw->spans[0], nw->deltas[0], &v->n_pos_deltas);
     v->n_neg_spans = promc__native_spans(nw->out[1].keys, nw->out[1].counts, nw->out[1].n,
                                          nw->spans[1], nw->deltas[1], &v->n_neg_deltas);
-    /* A native histogram with nothing in it and a zero threshold of 0 would look classic to
-     * Prometheus (which asks for spans, a zero count or a zero threshold): one empty span
-     * marks it, as client_golang does since 1.15. */
-    if (v->n_pos_spans == 0 && v->n_neg_spans == 0 && v->zero_count == 0 &&
-        v->zero_threshold == 0) {
-        nw->spans[0][0] = (promc__native_span){0, 0};
-        v->n_pos_spans = 1;
-    }
     v->pos_spans = nw->spans[0];
     v->neg_spans = nw->spans[1];
     v->pos_deltas = nw->deltas[0];

@@ -1,7 +1,9 @@
 /* http.c -- promc_http: serving a registry over HTTP with libmicrohttpd.
  *
  * promc_http_handle() answers one request on any libmicrohttpd server: GET and HEAD render
- * the registry in the format the Accept header prefers, gzipped when Accept-Encoding allows;
+ * the registry in the format and name escaping the Accept header prefers (Prometheus 3's
+ * negotiation, promc_negotiate_accept: text 0.0.4 or 1.0.0, OpenMetrics, protobuf), with a
+ * Content-Type that names the version and escaping used, gzipped when Accept-Encoding allows;
  * anything else gets 405 with an Allow header. HEAD renders too, so its Content-Length is the
  * one a GET would get. promc_http_start() wraps it in a standalone thread-pooled server that
  * answers /metrics and /. Every request renders into its own buffer, so scrapes run
@@ -60,10 +62,11 @@ enum MHD_Result promc_http_handle(struct MHD_Connection *conn, const char *metho
         return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "Method Not Allowed\n", "GET, HEAD");
 
     const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
-    promc_format fmt = promc_negotiate(accept);
+    promc_escaping esc;
+    promc_format fmt = promc_negotiate_accept(accept, &esc);
     char *body = NULL;
     size_t len = 0;
-    if (promc_render(reg, fmt, &body, &len) != 0)
+    if (promc_render_escaped(reg, fmt, esc, &body, &len) != 0)
         return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "rendering metrics failed\n", NULL);
 
     bool gzipped = false;
@@ -85,7 +88,7 @@ enum MHD_Result promc_http_handle(struct MHD_Connection *conn, const char *metho
         free(body);
         return MHD_NO;
     }
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, promc_content_type(fmt));
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, promc_content_type_escaped(fmt, esc));
     MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding");
     if (gzipped)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");

@@ -6,8 +6,11 @@
  * take its q; the format with the higher q wins, then the more specific match, then the one
  * named first. Nothing acceptable, or no header, means the text format, as every Prometheus
  * client does: a scraper that asks for something else still understands 0.0.4.
+ * promc_negotiate_accept() is the Prometheus 3 negotiation (protobuf, text 1.0.0, escaping=),
+ * built on negotiate3.c.
  */
 #include "negotiate.h"
+#include "negotiate3.h"
 #include "promc.h"
 
 #include <stdbool.h>
@@ -15,9 +18,58 @@
 #include <strings.h>
 
 const char *promc_content_type(promc_format fmt) {
-    if (fmt == PROMC_FORMAT_OPENMETRICS)
+    switch (fmt) {
+    case PROMC_FORMAT_OPENMETRICS:
         return "application/openmetrics-text; version=1.0.0; charset=utf-8";
-    return "text/plain; version=0.0.4; charset=utf-8";
+    case PROMC_FORMAT_PROTOBUF:
+        return "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; "
+               "encoding=delimited";
+    case PROMC_FORMAT_TEXT_1_0_0:
+        return "text/plain; version=1.0.0; charset=utf-8";
+    default:
+        return "text/plain; version=0.0.4; charset=utf-8";
+    }
+}
+
+/* ---- Prometheus 3 negotiation (negotiate3.c does the parsing) ---------------------------- */
+
+#define CT_ESC(base)                                                                               \
+    {                                                                                              \
+        base "; escaping=underscores", base "; escaping=allow-utf-8", base "; escaping=dots",      \
+            base "; escaping=values"                                                               \
+    }
+static const char *const content_types[4][4] = {
+    [PROMC_FORMAT_TEXT] = CT_ESC("text/plain; version=0.0.4; charset=utf-8"),
+    [PROMC_FORMAT_OPENMETRICS] =
+        CT_ESC("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+    [PROMC_FORMAT_PROTOBUF] = CT_ESC("application/vnd.google.protobuf; "
+                                     "proto=io.prometheus.client.MetricFamily; encoding=delimited"),
+    [PROMC_FORMAT_TEXT_1_0_0] = CT_ESC("text/plain; version=1.0.0; charset=utf-8"),
+};
+
+const char *promc_content_type_escaped(promc_format fmt, promc_escaping escaping) {
+    if ((unsigned)fmt > PROMC_FORMAT_TEXT_1_0_0)
+        fmt = PROMC_FORMAT_TEXT;
+    if ((unsigned)escaping > PROMC_ESCAPING_VALUES)
+        escaping = PROMC_ESCAPING_UNDERSCORES;
+    return content_types[fmt][escaping];
+}
+
+promc_format promc_negotiate_accept(const char *accept, promc_escaping *escaping) {
+    promc__neg3_choice c = promc__neg3_choose(accept, 1);
+    if (escaping)
+        *escaping = (promc_escaping)c.escaping; /* the two enums share their numbers */
+    switch (c.format) {
+    case PROMC__NEG3_TEXT_1_0_0:
+        return PROMC_FORMAT_TEXT_1_0_0;
+    case PROMC__NEG3_OPENMETRICS_0_0_1: /* promc writes 1.0.0, which a 0.0.1 reader takes */
+    case PROMC__NEG3_OPENMETRICS_1_0_0:
+        return PROMC_FORMAT_OPENMETRICS;
+    case PROMC__NEG3_PROTOBUF_DELIMITED:
+        return PROMC_FORMAT_PROTOBUF;
+    default:
+        return PROMC_FORMAT_TEXT;
+    }
 }
 
 double promc__parse_qvalue(const char *s, size_t n) {

@@ -1,7 +1,8 @@
 /* negotiate3.c -- Prometheus 3 Accept negotiation and name escaping (see negotiate3.h).
  *
- * Groundwork for issue 8, not wired in yet. The header is walked in place, one media range at
- * a time, keeping the best so far: no copy, no allocation, so http.c can call it per scrape.
+ * negotiate.c's promc_negotiate_accept() is built on it. The header is walked in place, one media
+ * range at a time, keeping the best so far: no copy, no allocation, so http.c can call it per
+ * scrape.
  */
 #include "negotiate3.h"
 

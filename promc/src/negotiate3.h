@@ -1,11 +1,11 @@
 /* negotiate3.h -- Prometheus 3 content negotiation and name escaping, internal.
  *
- * Groundwork for issue 8, not wired into promc yet: pure functions (no promc types, no
- * allocation). The coming http.c will call promc__neg3_choose() on the scrape's Accept header,
- * render in the chosen format with names escaped by promc__neg3_escape_name() under the chosen
- * scheme, and send promc__neg3_content_type() as Content-Type. Semantics follow prometheus/common
- * expfmt.Negotiate(IncludingOpenMetrics) and model.EscapeName, and Prometheus' documents on
- * content negotiation and escaping schemes (default when absent: underscores).
+ * Pure functions (no promc types, no allocation): promc_negotiate_accept() (negotiate.c) calls
+ * promc__neg3_choose() on the scrape's Accept header, the renderers escape names with
+ * promc__neg3_escape_name() under the chosen scheme (its enum shares promc_escaping's numbers).
+ * Semantics follow prometheus/common expfmt.Negotiate(IncludingOpenMetrics) and model.EscapeName,
+ * and Prometheus' documents on content negotiation and escaping schemes (default when absent:
+ * underscores).
  */
 #ifndef PROMC_NEGOTIATE3_H
 #define PROMC_NEGOTIATE3_H

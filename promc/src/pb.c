@@ -1,9 +1,10 @@
 /* pb.c -- hand-written encoder of the fixed io.prometheus.client.MetricFamily schema.
  *
- * Groundwork for issue 8, not wired in yet (see pb.h). Why by hand and not protobuf-c: the
- * schema is fixed and small (a dozen messages), so a generic runtime buys nothing; protobuf-c
- * would add a dependency to every promc user and a pre-pass over an intermediate message tree
- * (allocations per metric) where promc wants to stream a snapshot straight into bytes.
+ * render_pb.c streams a registry through it (promc__pb_family_open / _metric / _close). Why by hand
+ * and not protobuf-c: the schema is fixed and small (a dozen messages), so a generic runtime buys
+ * nothing; protobuf-c would add a dependency to every promc user and a pre-pass over an
+ * intermediate message tree (allocations per metric) where promc wants to stream a snapshot
+ * straight into bytes.
  *
  * Submessages are written in one pass: a 1-byte length is reserved, the body written after it,
  * and if the body turns out to be 128 bytes or more it is moved right by the extra length bytes.
@@ -239,6 +240,27 @@ static void metric(promc__pb_buf *b, enum promc__pb_type type, const promc__pb_m
     if (m->has_timestamp_ms)
         f_int(b, 6, m->timestamp_ms);
     close_len(b, at);
+}
+
+size_t promc__pb_family_open(promc__pb_buf *b, const promc__pb_family *f) {
+    size_t at = open_len(b, 0);
+    f_string(b, 1, f->name);
+    if (f->help && *f->help)
+        f_string(b, 2, f->help);
+    f_uint(b, 3, (uint64_t)f->type);
+    if (f->unit && *f->unit)
+        f_string(b, 5, f->unit);
+    return at;
+}
+
+void promc__pb_family_metric(promc__pb_buf *b, enum promc__pb_type type,
+                             const promc__pb_metric *m) {
+    metric(b, type, m);
+}
+
+int promc__pb_family_close(promc__pb_buf *b, size_t at) {
+    close_len(b, at);
+    return b->oom ? -1 : 0;
 }
 
 int promc__pb_family_delimited(promc__pb_buf *b, const promc__pb_family *f) {

@@ -1,10 +1,9 @@
 /* pb.h -- encoder of io.prometheus.client.MetricFamily, varint-delimited, internal.
  *
- * Groundwork for issue 8, not wired into promc yet: a self-contained module with its own byte
- * buffer and a neutral input struct. The coming render code will fill a promc__pb_family per
- * family from its snapshot (native buckets from native_schema.c's promc__native_spans) and
- * call promc__pb_family_delimited() once per family; http.c sends the buffer with the
- * protobuf Content-Type from negotiate3.c.
+ * A self-contained module with its own byte buffer and a neutral input struct: render_pb.c
+ * fills a promc__pb_metric per series from the registry walk and streams each family through
+ * promc__pb_family_open/_metric/_close; http.c sends the buffer with the protobuf Content-Type
+ * from negotiate3.c.
  *
  * Field numbers follow client_model's metrics.proto; the created timestamps, the unit and the
  * histogram exemplars are the newer client_model's fields (Counter 3, Summary 4, Histogram 15
@@ -103,5 +102,13 @@ typedef struct promc__pb_family {
 /* Appends one MetricFamily message, preceded by its length as a varint (the delimited
  * framing). Returns 0, or -1 if memory ran out (b->oom; the buffer is then unusable). */
 int promc__pb_family_delimited(promc__pb_buf *b, const promc__pb_family *f);
+
+/* The same in three steps, for a family streamed one metric at a time (render_pb.c): open
+ * writes the delimiter, name, help, type and unit (f's metrics are not read) and returns where
+ * the body starts; metric appends one Metric; close fixes the length. A family of any size is
+ * written in one pass, its body moved once if its length needs more than one byte. */
+size_t promc__pb_family_open(promc__pb_buf *b, const promc__pb_family *f);
+void promc__pb_family_metric(promc__pb_buf *b, enum promc__pb_type type, const promc__pb_metric *m);
+int promc__pb_family_close(promc__pb_buf *b, size_t at);
 
 #endif

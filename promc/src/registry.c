@@ -175,15 +175,21 @@ bool promc__families_collide(const promc_family *a, const promc_family *b) {
 
 /* ---- Validation of a new family ---------------------------------------------------------- */
 
-static int validate_labels(const promc_spec *spec) {
+static int validate_labels(const promc_spec *spec, bool utf8) {
     size_t n = 0;
     for (; spec->labels && spec->labels[n]; n++) {
         const char *l = spec->labels[n];
         if (n == PROMC_MAX_LABELS)
             return promc__seterr(PROMC_EINVAL, "%s: more than %d label names (PROMC_MAX_LABELS)",
                                  spec->name, PROMC_MAX_LABELS);
-        if (!promc__valid_label_name(l))
-            return promc__seterr(PROMC_EINVAL, "%s: invalid label name \"%s\"", spec->name, l);
+        if (!promc__valid_label_name(l) && !(utf8 && promc__valid_utf8_name(l)))
+            return promc__seterr(
+                PROMC_EINVAL,
+                utf8 || !promc__valid_utf8_name(l)
+                    ? "%s: invalid label name \"%s\""
+                    : "%s: invalid label name \"%s\": outside [a-zA-Z_][a-zA-Z0-9_]* "
+                      "(promc_registry_set_utf8_names() allows UTF-8 names)",
+                spec->name, l);
         if (spec->type == PROMC_HISTOGRAM && strcmp(l, "le") == 0)
             return promc__seterr(PROMC_EINVAL, "%s: label \"le\" is reserved for buckets",
                                  spec->name);
@@ -236,9 +242,14 @@ static int validate_layout(const promc_spec *spec) {
 }
 
 /* The family name client_python keeps: counters lose "_total", info metrics "_info". */
-static int family_name(const promc_spec *spec, char *out) {
-    if (!spec->name || !promc__valid_metric_name(spec->name))
-        return promc__seterr(PROMC_EINVAL, "invalid metric name \"%s\"",
+static int family_name(const promc_spec *spec, char *out, bool utf8) {
+    if (!spec->name ||
+        (!promc__valid_metric_name(spec->name) && !(utf8 && promc__valid_utf8_name(spec->name))))
+        return promc__seterr(PROMC_EINVAL,
+                             utf8 || !promc__valid_utf8_name(spec->name)
+                                 ? "invalid metric name \"%s\""
+                                 : "invalid metric name \"%s\": outside [a-zA-Z_:][a-zA-Z0-9_:]* "
+                                   "(promc_registry_set_utf8_names() allows UTF-8 names)",
                              spec->name ? spec->name : "(null)");
     size_t len = strlen(spec->name);
     if (len > PROMC_NAME_MAX)
@@ -365,11 +376,23 @@ static int add_family(promc_registry *reg, promc_family *f) {
     return 0;
 }
 
+int promc_registry_set_utf8_names(promc_registry *reg, int allow) {
+    if (!reg)
+        reg = promc_registry_default();
+    if (!reg)
+        return promc__seterr(PROMC_ENOMEM, "no default registry");
+    atomic_store_explicit(&reg->utf8_names, allow != 0, memory_order_relaxed);
+    return 0;
+}
+
 promc_child *promc__register(promc_registry *reg, const promc_spec *spec) {
     char name[PROMC_NAME_MAX + 1];
     if (!reg)
         reg = promc_registry_default();
-    if (!reg || family_name(spec, name) != 0 || validate_labels(spec) != 0 ||
+    if (!reg)
+        return NULL;
+    bool utf8 = atomic_load_explicit(&reg->utf8_names, memory_order_relaxed);
+    if (family_name(spec, name, utf8) != 0 || validate_labels(spec, utf8) != 0 ||
         validate_layout(spec) != 0)
         return NULL;
     if (spec->help && !promc__valid_utf8(spec->help, strlen(spec->help))) {

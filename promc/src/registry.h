@@ -22,6 +22,7 @@ struct promc_registry {
     promc_collector *collectors;
     promc_family **dead; /* unregistered families: handles stay valid until registry free */
     size_t ndead;
+    _Atomic bool utf8_names; /* promc_registry_set_utf8_names: names outside the legacy set */
 };
 
 /* What a constructor asks for; registry.c turns it into a family (or finds the same one). */

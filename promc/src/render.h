@@ -1,18 +1,22 @@
-/* render.h -- the text exposition formats, Prometheus 0.0.4 and OpenMetrics 1.0 (render.c):
- * a whole registry, or one family header or series at a time. The top of the core library:
- * http.c and push.c use it. Never installed. */
+/* render.h -- the exposition formats (render.c: text 0.0.4, 1.0.0 and OpenMetrics 1.0;
+ * render_pb.c: delimited protobuf), each a sink of the registry walk (walk.c); expose.c's
+ * promc_render() picks one. The top of the core library: http.c and push.c use promc_render.
+ * Depends on view.h. Never installed. */
 #ifndef PROMC_RENDER_H
 #define PROMC_RENDER_H
 
-#include "collector.h"
-#include "fmt.h"
 #include "view.h"
 
-/* Renders a whole registry: families sorted by name, then the collectors' output. */
-int promc__render_registry(promc_registry *reg, promc_format fmt, promc_buf *out);
-void promc__render_family_header(promc_buf *out, promc_format fmt, const promc_family *f);
-void promc__render_series(promc_buf *out, promc_format fmt, const promc_family *f,
-                          const promc_series_view *s);
-void promc__render_eof(promc_buf *out, promc_format fmt);
+typedef struct promc_family promc_family;
+
+/* The whole registry as text in fmt (PROMC_FORMAT_TEXT, _TEXT_1_0_0 or _OPENMETRICS), names
+ * written as esc says, appended to out. 0 or PROMC_ENOMEM (last error set). */
+int promc__render_text(promc_registry *reg, promc_format fmt, promc_escaping esc, promc_buf *out);
+/* The whole registry as delimited io.prometheus.client.MetricFamily messages, appended to out. */
+int promc__render_pb(promc_registry *reg, promc_escaping esc, promc_buf *out);
+/* One family with these series as render_pb writes them, appended to out: for tests that feed
+ * views the registry cannot make yet (native buckets). */
+int promc__render_pb_family(const promc_family *f, const promc_series_view *views, size_t n,
+                            promc_escaping esc, promc_buf *out);
 
 #endif /* PROMC_RENDER_H */

@@ -1,4 +1,5 @@
-/* validate.c -- the exposition format's rules for metric names, label names and UTF-8. */
+/* validate.c -- the exposition format's rules for metric names, label names (legacy and UTF-8)
+ * and UTF-8. */
 #include "base.h"
 
 #include <string.h>
@@ -30,6 +31,12 @@ bool promc__valid_label_name(const char *s) {
         if (!(is_alpha_(*s) || is_digit(*s)))
             return false;
     return true;
+}
+
+/* What a registry that allows UTF-8 names takes for a metric or label name: non-empty,
+ * well-formed UTF-8 (no NUL: C strings), not starting with "__" (reserved, as for legacy names). */
+bool promc__valid_utf8_name(const char *s) {
+    return s && *s && !(s[0] == '_' && s[1] == '_') && promc__valid_utf8(s, strlen(s));
 }
 
 /* Well-formed UTF-8 per RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF. */

@@ -142,7 +142,8 @@ static void test_get_and_head(uint16_t port, promc_registry *reg) {
     response r;
     CHECK_INT(http(port, "GET", "/metrics", NULL, &r), 0);
     CHECK_INT(r.status, 200);
-    CHECK_STR(header(&r, "Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+    CHECK_STR(header(&r, "Content-Type"),
+              "text/plain; version=0.0.4; charset=utf-8; escaping=underscores");
     CHECK_STR(header(&r, "Content-Encoding"), "");
     char *want = render(reg, PROMC_FORMAT_TEXT);
     CHECK_STR(r.body, want);
@@ -154,7 +155,8 @@ static void test_get_and_head(uint16_t port, promc_registry *reg) {
     /* HEAD: the headers a GET gets, Content-Length included, and no body. */
     CHECK_INT(http(port, "HEAD", "/metrics", NULL, &r), 0);
     CHECK_INT(r.status, 200);
-    CHECK_STR(header(&r, "Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+    CHECK_STR(header(&r, "Content-Type"),
+              "text/plain; version=0.0.4; charset=utf-8; escaping=underscores");
     CHECK_INT(atol(header(&r, "Content-Length")), get_len);
     CHECK_INT(r.body_len, 0);
     free(r.body);
@@ -200,7 +202,7 @@ static void test_negotiation(uint16_t port, promc_registry *reg) {
               0);
     CHECK_INT(r.status, 200);
     CHECK_STR(header(&r, "Content-Type"),
-              "application/openmetrics-text; version=1.0.0; charset=utf-8");
+              "application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=underscores");
     CHECK_CONTAINS(r.body, "# TYPE http_test counter\n");
     CHECK(r.body_len >= 6 && strcmp(r.body + r.body_len - 6, "# EOF\n") == 0);
     free(r.body);
@@ -232,7 +234,7 @@ static void test_negotiation(uint16_t port, promc_registry *reg) {
               0);
     CHECK_STR(header(&r, "Content-Encoding"), "gzip");
     CHECK_STR(header(&r, "Content-Type"),
-              "application/openmetrics-text; version=1.0.0; charset=utf-8");
+              "application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=underscores");
     CHECK(atol(header(&r, "Content-Length")) > 0);
     CHECK_INT(r.body_len, 0);
     free(r.body);
@@ -335,7 +337,7 @@ static void test_embedded(promc_registry *reg) {
     CHECK_INT(r.status, 200);
     CHECK_CONTAINS(r.body, "http_test_total");
     CHECK_STR(header(&r, "Content-Type"),
-              "application/openmetrics-text; version=1.0.0; charset=utf-8");
+              "application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=underscores");
     free(r.body);
     CHECK_INT(http(port, "DELETE", "/app/metrics", NULL, &r), 0);
     CHECK_INT(r.status, 405);

@@ -252,12 +252,7 @@ static void dump_real(const char *name, const hist *h) {
     print_bits("zero_threshold", nv->zero_threshold);
     printf("zero_count %" PRIu64 "\ncount %" PRIu64 "\n", nv->zero_count, counts[0]);
     print_bits("sum", sum);
-    /* promc marks an empty native histogram with one empty span (see histogram_native.c);
-     * client_golang 1.14 sends none */
-    size_t nps = nv->n_pos_spans;
-    if (nps == 1 && nv->pos_spans[0].length == 0)
-        nps = 0;
-    print_spans("pos", nv->pos_spans, nps, nv->pos_deltas, nv->n_pos_deltas);
+    print_spans("pos", nv->pos_spans, nv->n_pos_spans, nv->pos_deltas, nv->n_pos_deltas);
     print_spans("neg", nv->neg_spans, nv->n_neg_spans, nv->neg_deltas, nv->n_neg_deltas);
 }
 

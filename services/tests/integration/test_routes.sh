@@ -46,7 +46,7 @@ allow="$(curl -s -o /dev/null -D - -X PUT "$FE/fruit" | tr -d '\r' | awk -F': ' 
 check_eq "PUT /fruit names the allowed methods" "$allow" "GET, HEAD, POST"
 http GET /metrics
 check_eq "/metrics status" "$STATUS" 200
-check_eq "/metrics content type" "$CTYPE" "text/plain; version=0.0.4; charset=utf-8"
+check_eq "/metrics content type" "$CTYPE" "text/plain; version=0.0.4; charset=utf-8; escaping=underscores"
 om="$(curl -s -H 'Accept: application/openmetrics-text; version=1.0.0' "$FE/metrics" | tail -n 1)"
 check_eq "/metrics negotiates OpenMetrics" "$om" "# EOF"
 
