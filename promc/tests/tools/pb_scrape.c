@@ -5,8 +5,8 @@
  * protobuf), PREFIX.txt (text 0.0.4) and PREFIX.om (OpenMetrics) from the same registry state,
  * and with --utf8 also PREFIX.utf8.txt / .utf8.om (allow-utf-8, quoted names) and
  * PREFIX.under.txt (underscores) of a registry with UTF-8 names, and PREFIX.native.pb: native
- * histogram views fed to render_pb.c's family encoder (promc__render_pb_family), as the registry
- * cannot make them until histogram.c fills the native half.
+ * histogram views fed to render_pb.c's family encoder (promc__render_pb_family), then real
+ * native histograms of a registry scrape.
  * Usage: promc_pb_scrape PREFIX [--utf8] */
 #include "family.h"
 #include "promc.h"
@@ -139,6 +139,30 @@ static int native_views(const char *prefix) {
     promc_buf out = {0};
     int rc = promc__render_pb_family(&both, &vb, 1, PROMC_ESCAPING_UNDERSCORES, &out) |
              promc__render_pb_family(&only, only_views, 2, PROMC_ESCAPING_UNDERSCORES, &out);
+    /* and real histograms with native buckets, as a registry scrape renders them: a
+     * native-only one (schema 3: 1 and 1.05 in keys 0 and 1, 2 twice in key 8, -1.5 in negative
+     * key 5, 0 in the zero bucket) and a classic + native one (schema 0) */
+    promc_registry *r = promc_registry_new();
+    promc_histogram_opts o3 = {.bucket_factor = 1.1};
+    promc_histogram *h = promc_histogram_new_opts(r, "real_native_seconds", "Real native.",
+                                                  PROMC_LABELS("route"), &o3);
+    static const double classic_bounds[] = {1, 10};
+    promc_histogram_opts o0 = {.bucket_factor = 2, .buckets = classic_bounds, .n_buckets = 2};
+    promc_histogram *hb = promc_histogram_new_opts(r, "real_both_seconds", "Real both.",
+                                                   PROMC_LABELS("route"), &o0);
+    promc_histogram *x = promc_histogram_labels(h, "/x"), *y = promc_histogram_labels(hb, "/y");
+    static const double xs[] = {1, 1.05, 2, 2, -1.5, 0}, ys[] = {0.75, 3, 3, 20};
+    for (size_t i = 0; i < 6; i++)
+        rc |= promc_histogram_observe(x, xs[i]);
+    for (size_t i = 0; i < 4; i++)
+        rc |= promc_histogram_observe(y, ys[i]);
+    char *real = NULL;
+    size_t real_len = 0;
+    rc |= promc_render(r, PROMC_FORMAT_PROTOBUF, &real, &real_len);
+    if (real && !rc)
+        promc__buf_put(&out, real, real_len);
+    free(real);
+    promc_registry_free(r);
     char path[4096];
     snprintf(path, sizeof path, "%s.native.pb", prefix);
     FILE *f = fopen(path, "wb");
