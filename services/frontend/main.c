@@ -129,7 +129,7 @@ int main(int argc, char **argv) {
     }
     /* WORKSHOP:EX0 END */
     /* WORKSHOP:EX4 BEGIN */
-    if (fe_metrics_queue(cfg.queue) != 0) {
+    if (fe_metrics_queue(cfg.queue) != 0 || fe_metrics_hello_jobs(fe_hello_jobs_pending) != 0) {
         log_error("cannot register the metrics");
         return 1;
     }
