@@ -1,17 +1,14 @@
 /* main.c -- the workshop backend: flags and environment, workers, the order generator, and a
  * clean stop on SIGINT/SIGTERM. */
 #include "config.h"
-#include "fdlimit.h"
 #include "generator.h"
 #include "log.h"
 #include "metrics.h" /* WORKSHOP:EX0 */
-#include "opts.h"
+#include "service.h"
 #include "worker.h"
 
 #include <promc_http.h> /* WORKSHOP:EX0 */
-#include <pthread.h>
-#include <signal.h>
-#include <stdio.h>
+#include <stdatomic.h>
 
 static be_config cfg = {
     .workers = 20,
@@ -84,34 +81,24 @@ static const ws_opt options[] = {
 };
 
 int main(int argc, char **argv) {
-    int rc = ws_opts_parse("backend",
-                           "The workshop backend: workers consuming task_queue into PostgreSQL, "
-                           "an order generator"
-                           ", /metrics on port 5001" /* WORKSHOP:EX0 */
-                           ".",
-                           options, sizeof options / sizeof options[0], argc, argv, NULL);
-    if (rc != WS_OPTS_OK)
-        return rc == WS_OPTS_HELP ? 0 : 2;
-    ws_log_level level;
-    if (ws_log_level_parse(cfg.log_level, &level) != 0) {
-        fprintf(stderr, "backend: invalid log level '%s'\n", cfg.log_level);
-        return 2;
-    }
-    ws_log_init("backend", level);
-    ws_raise_fd_limit();
-    if (ws_mq_config_parse(cfg.amqp_url, &cfg.mq) != 0) {
-        fprintf(stderr, "backend: invalid AMQP URL\n");
-        return 2;
-    }
-    cfg.mq.heartbeat_s = cfg.amqp_heartbeat_s;
+    ws_service svc = {
+        .name = "backend",
+        .summary = "The workshop backend: workers consuming task_queue into PostgreSQL, "
+                   "an order generator"
+                   ", /metrics on port 5001" /* WORKSHOP:EX0 */
+                   ".",
+        .opts = options,
+        .nopts = sizeof options / sizeof options[0],
+        .log_level = &cfg.log_level,
+        .amqp_url = &cfg.amqp_url,
+        .amqp_heartbeat_s = &cfg.amqp_heartbeat_s,
+        .mq = &cfg.mq,
+    };
+    int rc = ws_service_init(&svc, argc, argv);
+    if (rc != WS_SERVICE_RUN)
+        return rc;
     if (cfg.prefetch == 0)
         cfg.prefetch = cfg.batch == 1 ? 1 : 2 * cfg.batch > 65535 ? 65535 : 2 * cfg.batch;
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
 
     /* WORKSHOP:EX0 BEGIN */
     if (be_metrics_init() != 0) {
@@ -143,13 +130,9 @@ int main(int argc, char **argv) {
         log_error("cannot start the workers");
         status = 1;
     } else {
-        log_info("running workers=%d batch=%d prefetch=%d generator=%s db_failure_rate=%g "
-                 "outcomes_retention_s=%d",
-                 cfg.workers, cfg.batch, cfg.prefetch, cfg.generator_ms.off ? "off" : "on",
-                 cfg.db_failure_rate, cfg.outcomes_retention_s);
+        log_info("running workers=%d batch=%d prefetch=%d", cfg.workers, cfg.batch, cfg.prefetch);
         log_info("serving /metrics port=%u", promc_http_port(http)); /* WORKSHOP:EX0 */
-        int sig = 0;
-        sigwait(&set, &sig);
+        int sig = ws_service_wait(&svc);
         log_info("stopping: finishing jobs in hand signal=%d", sig);
     }
     atomic_store(&running, false);

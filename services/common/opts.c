@@ -128,6 +128,47 @@ static void format_default(const ws_opt *o, char *buf, size_t cap) {
     }
 }
 
+/* Replaces [from, to) of a string with "***"; the buffer has room for the string to grow. */
+static void mask(char *from, char *to) {
+    memmove(from + 3, to, strlen(to) + 1);
+    memcpy(from, "***", 3);
+}
+
+/* Masks a URL's password ("scheme://user:PASSWORD@") and a libpq "password=WORD". Grows the
+ * string by at most 6 bytes. */
+static void redact(char *s) {
+    char *p = strstr(s, "://");
+    if (p) {
+        char *at = strchr(p + 3, '@'), *colon = strchr(p + 3, ':');
+        if (at && colon && colon < at)
+            mask(colon + 1, at);
+    }
+    p = strstr(s, "password=");
+    if (p) {
+        p += strlen("password=");
+        mask(p, p + strcspn(p, " "));
+    }
+}
+
+char *ws_opts_describe(const ws_opt *opts, size_t n, char *buf, size_t cap) {
+    size_t len = 0;
+    if (cap == 0)
+        return buf;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && len + 1 < cap; i++) {
+        char v[512];
+        format_default(&opts[i], v, sizeof v - 6); /* room for redact() */
+        redact(v);
+        bool quote = *v == '\0' || strpbrk(v, " \"") != NULL;
+        int k = snprintf(buf + len, cap - len, "%s%s=%s%s%s", i ? " " : "", opts[i].name,
+                         quote ? "\"" : "", v, quote ? "\"" : "");
+        if (k < 0)
+            break;
+        len += (size_t)k < cap - len ? (size_t)k : cap - len - 1;
+    }
+    return buf;
+}
+
 static void print_help(const char *prog, const char *summary, const ws_opt *opts, size_t n) {
     printf("Usage: %s [OPTION]...\n%s\n\nOptions (each also read from the environment variable "
            "shown; a flag wins over its variable):\n",

@@ -40,6 +40,11 @@ enum { WS_OPTS_OK = 0, WS_OPTS_HELP = 1, WS_OPTS_ERROR = -1 };
 int ws_opts_parse(const char *prog, const char *summary, const ws_opt *opts, size_t n, int argc,
                   char **argv, int *optind_out);
 
+/* Writes every option's current value into buf as one log line's key=value pairs
+ * ("port=5000 pg-dsn=postgresql://demo:***@localhost/demo ..."): the password of a URL and a
+ * libpq "password=" are masked, values with spaces are quoted. Truncated to cap; returns buf. */
+char *ws_opts_describe(const ws_opt *opts, size_t n, char *buf, size_t cap);
+
 /* Parses one value for one option (exposed for the unit tests). 0 or -1. */
 int ws_opt_set(const ws_opt *o, const char *value);
 /* Parses "on"/"off"/... into *out; 0 or -1. */

@@ -3,7 +3,7 @@
 #define FE_HANDLERS_H
 
 #include "config.h"
-#include "server.h"
+#include "request.h"
 
 /* Prepares static responses and remembers the configuration. 0 or -1. */
 int fe_handlers_init(const fe_config *cfg);

@@ -10,11 +10,7 @@
 #include "orders.h"
 #include "resources.h"
 #include "server.h"
-
-#include <pthread.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
+#include "service.h"
 
 static fe_config cfg = {
     .addr = "127.0.0.1",
@@ -76,51 +72,31 @@ static const ws_opt options[] = {
      "debug, info, warn or error"},
 };
 
-static int wait_for_signal(void) {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    int sig = 0;
-    sigwait(&set, &sig);
-    return sig;
-}
-
 int main(int argc, char **argv) {
-    int rc = ws_opts_parse("frontend",
-                           "The workshop frontend: GET /hello, POST /fruit, GET /fruit?name="
-                           ", /metrics" /* WORKSHOP:EX0 */
-                           ".",
-                           options, sizeof options / sizeof options[0], argc, argv, NULL);
-    if (rc != WS_OPTS_OK)
-        return rc == WS_OPTS_HELP ? 0 : 2;
-    ws_log_level level;
-    if (ws_log_level_parse(cfg.log_level, &level) != 0) {
-        fprintf(stderr, "frontend: invalid log level '%s'\n", cfg.log_level);
-        return 2;
-    }
-    ws_log_init("frontend", level);
+    ws_service svc = {
+        .name = "frontend",
+        .summary = "The workshop frontend: GET /hello, POST /fruit, GET /fruit?name="
+                   ", /metrics" /* WORKSHOP:EX0 */
+                   ".",
+        .opts = options,
+        .nopts = sizeof options / sizeof options[0],
+        .log_level = &cfg.log_level,
+        .amqp_url = &cfg.amqp_url,
+        .amqp_heartbeat_s = &cfg.amqp_heartbeat_s,
+        .mq = &cfg.mq,
+    };
+    int rc = ws_service_init(&svc, argc, argv);
+    if (rc != WS_SERVICE_RUN)
+        return rc;
     /* More connections than descriptors would turn a flood into EMFILE for accept() and for
      * the database, cache and broker reconnects: keep the limit inside the budget. */
-    int budget = ws_connection_budget(ws_raise_fd_limit());
+    int budget = ws_connection_budget(svc.fd_limit);
     if (cfg.connection_limit == 0 || cfg.connection_limit > budget) {
         if (cfg.connection_limit > budget)
             log_warn("connection limit lowered to what the fd limit allows limit=%d wanted=%d",
                      budget, cfg.connection_limit);
         cfg.connection_limit = budget;
     }
-    if (ws_mq_config_parse(cfg.amqp_url, &cfg.mq) != 0) {
-        fprintf(stderr, "frontend: invalid AMQP URL\n");
-        return 2;
-    }
-    cfg.mq.heartbeat_s = cfg.amqp_heartbeat_s;
-    /* Block the signals in every thread; main waits for them with sigwait. */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
 
     /* WORKSHOP:EX0 BEGIN */
     if (fe_metrics_init() != 0) {
@@ -129,7 +105,7 @@ int main(int argc, char **argv) {
     }
     /* WORKSHOP:EX0 END */
     /* WORKSHOP:EX4 BEGIN */
-    if (fe_metrics_queue(cfg.queue) != 0) {
+    if (fe_metrics_queue(cfg.queue) != 0 || fe_metrics_hello_jobs(fe_hello_jobs_pending) != 0) {
         log_error("cannot register the metrics");
         return 1;
     }
@@ -159,11 +135,9 @@ int main(int argc, char **argv) {
         fe_handlers_free();
         return 1;
     }
-    log_info("listening addr=%s port=%d threads=%d connection_limit=%d client_timeout=%ds "
-             "simulate_latency=%s publish_inflight=%d",
-             *cfg.addr ? cfg.addr : "*", cfg.port, cfg.threads, cfg.connection_limit,
-             cfg.client_timeout_s, cfg.simulate_latency ? "on" : "off", cfg.publish_inflight);
-    int sig = wait_for_signal();
+    log_info("listening addr=%s port=%d connection_limit=%d", *cfg.addr ? cfg.addr : "*", cfg.port,
+             cfg.connection_limit);
+    int sig = ws_service_wait(&svc);
     log_info("stopping signal=%d", sig);
     fe_delay_stop();
     fe_orders_drain(); /* every suspended POST answered before the server stops */

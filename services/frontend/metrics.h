@@ -31,6 +31,9 @@ static inline void fe_metric_order(int fruit, int qty) {
 static inline int fe_metrics_queue(const char *queue) {
     return (void)queue, 0;
 }
+static inline int fe_metrics_hello_jobs(long (*pending)(void)) {
+    return (void)pending, 0;
+}
 static inline void fe_metric_request(fe_method m, fe_endpoint e, double s) {
     (void)m, (void)e, (void)s;
 }
@@ -71,6 +74,9 @@ void fe_metric_order(int fruit, int qty);
 /* WORKSHOP:EX4 BEGIN */
 /* Creates the broker metrics' series of this queue (exported at 0 before the first publish). */
 int fe_metrics_queue(const char *queue);
+/* hello_jobs_pending, a gauge read from pending() at each scrape: main.c hands it
+ * fe_hello_jobs_pending, so that the metrics need not know the queue that counts them. */
+int fe_metrics_hello_jobs(long (*pending)(void));
 /* One answered request on a route: http_latency and http_requests_total. */
 void fe_metric_request(fe_method m, fe_endpoint e, double seconds);
 /* errors_total{method,endpoint,error}. */

@@ -10,7 +10,7 @@
 
 #include "config.h"
 #include "mq.h"
-#include "server.h"
+#include "request.h"
 
 /* Starts the shared publisher when publishing is pipelined. 0 or -1. */
 int fe_orders_start(const fe_config *cfg);

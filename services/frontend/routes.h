@@ -26,5 +26,7 @@ typedef enum fe_method {
 
 /* "GET", "POST"... and "other", indexed by fe_method. */
 extern const char *const fe_method_names[FE_NM];
+/* The fe_method of an HTTP method name (case-sensitive, as HTTP says); FE_M_OTHER if unknown. */
+fe_method fe_method_parse(const char *name);
 
 #endif

@@ -14,6 +14,8 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h" /* WORKSHOP:EX4 */
+#include "request.h"
+#include "routes.h"
 #include "util.h"
 
 #ifndef WORKSHOP_NO_METRICS /* WORKSHOP:OUT */
@@ -25,18 +27,7 @@
 #include <string.h>
 #include <strings.h>
 
-const char *const fe_method_names[FE_NM] = {"GET",    "POST",  "HEAD",    "PUT",
-                                            "DELETE", "PATCH", "OPTIONS", "other"};
-
 static const fe_config *config;
-
-static fe_method parse_method(const char *m) {
-    for (int i = 0; i < FE_M_OTHER; i++) {
-        if (strcmp(m, fe_method_names[i]) == 0)
-            return (fe_method)i;
-    }
-    return FE_M_OTHER;
-}
 
 static fe_endpoint parse_endpoint(const char *url) {
     /* WORKSHOP:EX0 BEGIN */
@@ -57,7 +48,7 @@ static fe_request *new_request(struct MHD_Connection *conn, const char *url, con
     fe_request *req = malloc(sizeof *req);
     if (!req)
         return NULL;
-    req->method = parse_method(method);
+    req->method = fe_method_parse(method);
     req->endpoint = parse_endpoint(url);
     req->start = ws_now(); /* WORKSHOP:EX4 */
     req->delayed = false;

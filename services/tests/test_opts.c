@@ -60,5 +60,21 @@ int main(void) {
     CHECK(ws_parse_bool("YES", &b) == 0 && b);
     CHECK(ws_parse_bool("0", &b) == 0 && !b);
     CHECK(ws_parse_bool("maybe", &b) != 0);
+
+    /* The start-up log line: every option, passwords masked, odd values quoted. */
+    char line[512];
+    port = 5000, sim = true, rate = 0.25, lat = (ws_range){100, 500, false};
+    dsn = "postgresql://demo:secret@localhost:5432/demo";
+    CHECK_STR(ws_opts_describe(opts, n, line, sizeof line),
+              "port=5000 simulate-latency=on rate=0.25 latency-ms=100-500 "
+              "dsn=postgresql://demo:***@localhost:5432/demo");
+    dsn = "host=db password=x user=demo";
+    CHECK_STR(ws_opts_describe(opts + 4, 1, line, sizeof line),
+              "dsn=\"host=db password=*** user=demo\"");
+    dsn = "amqp://guest@h/";
+    CHECK_STR(ws_opts_describe(opts + 4, 1, line, sizeof line), "dsn=amqp://guest@h/");
+    dsn = "";
+    CHECK_STR(ws_opts_describe(opts + 4, 1, line, sizeof line), "dsn=\"\"");
+    CHECK_STR(ws_opts_describe(opts, n, line, 12), "port=5000 s"); /* truncated, terminated */
     return check_done("test_opts");
 }

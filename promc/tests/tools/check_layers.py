@@ -6,11 +6,14 @@ Two graphs, both must be acyclic:
     objects), so a circle of calls between source files fails;
   - includes: header or source -> the internal headers it includes (quoted includes of
     promc/src), so a circle of headers fails, and no file includes a removed umbrella header.
-Usage: check_layers.py [--prefix P[,P...]] [--group NAME=A,B ...] SRC_DIR OBJECT...
+Usage: check_layers.py [--prefix P[,P...]] [--group NAME=A,B ...] [--modules] SRC_DIR OBJECT...
 Only symbols starting with one of the prefixes count (default: promc); an object is named by
 its source file, so the graph is one of source files. --group names files that are one
 layer split for size (family.c and lifecycle.c): they count as one node. Header NAME.h and
 its files count as that node in the include graph too.
+--modules: in the include graph, NAME.c and NAME.h are one node (a module), so a circle that
+only a type closes (a.c includes b.h, b.h includes a.h for a struct) fails too; the services'
+modules are a .c and its header, where promc's internal headers are layers of their own.
 """
 import os
 import re
@@ -69,18 +72,20 @@ def call_graph(objects, prefixes, groups):
     return graph
 
 
-def include_graph(src, problems, groups):
+def include_graph(src, problems, groups, modules=False):
+    def key(path):
+        stem, ext = os.path.splitext(path)
+        return node_of(stem, groups) + ("" if modules else ext)
+
     graph = {}
     for f in sorted(os.listdir(src)):
         if not f.endswith((".c", ".h")):
             continue
         with open(os.path.join(src, f), encoding="utf-8") as fh:
             incs = re.findall(r'^#include "([^"]+)"', fh.read(), re.M)
-        stem, ext = os.path.splitext(f)
-        node = node_of(stem, groups) + ext
+        node = key(f)
         graph.setdefault(node, set()).update(
-            node_of(os.path.splitext(i)[0], groups) + os.path.splitext(i)[1]
-            for i in incs if os.path.exists(os.path.join(src, i)))
+            key(i) for i in incs if os.path.exists(os.path.join(src, i)))
         graph[node].discard(node)
         if "promc_internal.h" in incs:
             problems.append(f"{f} includes promc_internal.h, an umbrella of every layer")
@@ -89,9 +94,17 @@ def include_graph(src, problems, groups):
 
 def main():
     args = sys.argv[1:]
+    if args[:1] in (["-h"], ["--help"]):
+        print(__doc__)
+        return 0
     prefixes = ("promc",)
     groups = {}
-    while len(args) >= 2 and args[0] in ("--prefix", "--group"):
+    modules = False
+    while args and args[0] == "--modules" or len(args) >= 2 and args[0] in ("--prefix", "--group"):
+        if args[0] == "--modules":
+            modules = True
+            args = args[1:]
+            continue
         if args[0] == "--prefix":
             prefixes = tuple(args[1].split(","))
         else:
@@ -110,7 +123,7 @@ def main():
     bad = 0
     problems = []
     for what, graph in (("calls between source files", call_graph(objects, prefixes, groups)),
-                        ("includes between internal files", include_graph(src, problems, groups))):
+                        ("includes between internal files", include_graph(src, problems, groups, modules))):
         cycle = find_cycle(graph)
         edges = sum(len(v) for v in graph.values())
         if cycle:
