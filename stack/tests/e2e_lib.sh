@@ -116,9 +116,9 @@ start_test_prometheus() {
 		PY
 	fi
 	promtool check config "$WORK/prometheus.yml" >/dev/null || fail "derived test config is invalid"
-	# shellcheck disable=SC2086 # STACK_TEST_PROMETHEUS_FLAGS: extra flags, split on spaces
+	# native histograms as the stack's Prometheus (stack/native/lib.sh) scrapes them
 	run_bg prometheus prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/tsdb" \
-		--web.listen-address="127.0.0.1:$TEST_PROM_PORT" ${STACK_TEST_PROMETHEUS_FLAGS:-}
+		--web.listen-address="127.0.0.1:$TEST_PROM_PORT" --enable-feature=native-histograms
 	wait_http "$PROM/-/ready" "test Prometheus" 60
 	log "test Prometheus ready on $PROM (2 s scrape and evaluation intervals, the real rules)"
 }

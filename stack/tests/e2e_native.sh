@@ -12,7 +12,6 @@ source "$(dirname "$0")/e2e_lib.sh"
 EXPORTER="${4:-}"
 require_binaries "$FRONTEND" "$BACKEND" "$TRAFFIC" "$EXPORTER"
 EXPORTER_PORT="${STACK_TEST_EXPORTER_PORT:-15102}"
-export STACK_TEST_PROMETHEUS_FLAGS="--enable-feature=native-histograms"
 export STACK_TEST_EXTRA_TARGET="native_known=127.0.0.1:$EXPORTER_PORT"
 start_stack
 port_busy "$EXPORTER_PORT" && fail "port $EXPORTER_PORT (native exporter) is busy"
