@@ -55,6 +55,10 @@ def has_data(url, expr):
     if body["data"]["resultType"] == "scalar":
         res = [{"value": res}]
     values = [float(s["value"][1]) for s in res if "value" in s]
+    # a native histogram sample ({"histogram": [t, {"count": ..., "buckets": ...}]}) counts as data
+    # when it has observations
+    values += [float(s["histogram"][1]["count"]) for s in res
+               if "histogram" in s and float(s["histogram"][1].get("count", 0)) > 0]
     if not values:
         return False, "empty result"
     if all(math.isnan(v) for v in values):
