@@ -40,16 +40,18 @@ CHECK=("$WS/check" --frontend "$FE" --backend "$BE" --prometheus "$PROM"
 	--alertmanager http://127.0.0.1:9093 --grafana http://127.0.0.1:1 --color never --timeout 10)
 
 psql_q() { psql "$PG_URL" -X -q -At -v ON_ERROR_STOP=1 -c "$1"; }
+# The EXIT trap, with errexit off: a failing command in it must not end the shell before
+# cleanup has stopped the test Prometheus and the services (see cleanup in e2e_lib.sh).
 tidy() {
 	local rc=$?
+	set +e
 	psql_q "DROP SCHEMA IF EXISTS $SCHEMA CASCADE" >/dev/null 2>&1 || true
 	if [[ -x $MQTOOL ]]; then
 		"$MQTOOL" "amqp://guest:guest@127.0.0.1:5672" "$QUEUE" delete >/dev/null 2>&1 || true
 		"$MQTOOL" "amqp://guest:guest@127.0.0.1:5672" "$DEAD_LETTER_QUEUE" delete >/dev/null 2>&1 || true
 	fi
 	redis-cli -n "$REDIS_DB" FLUSHDB >/dev/null 2>&1 || true
-	(exit "$rc")
-	cleanup # e2e_lib's: stops what run_bg started, removes $WORK, exits with rc
+	cleanup "$rc" # e2e_lib's: stops what run_bg started, removes $WORK, exits with rc
 }
 trap tidy EXIT
 
