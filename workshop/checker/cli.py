@@ -65,6 +65,9 @@ def main(argv=None):
                    help="Prometheus URL (env WORKSHOP_PROMETHEUS; default %(default)s)")
     p.add_argument("--alertmanager", default=env("WORKSHOP_ALERTMANAGER", "http://localhost:9093"),
                    help="Alertmanager URL (env WORKSHOP_ALERTMANAGER; default %(default)s)")
+    p.add_argument("--webhook", default=env("WORKSHOP_WEBHOOK", "http://localhost:9099"),
+                   help="the stack's webhook receiver of Alertmanager's notifications (env "
+                   "WORKSHOP_WEBHOOK; default %(default)s)")
     p.add_argument("--grafana", default=env("WORKSHOP_GRAFANA", "http://localhost:3000"),
                    help="Grafana URL (env WORKSHOP_GRAFANA; default %(default)s); login from "
                    "GRAFANA_USER / GRAFANA_PASSWORD (default admin/admin)")
@@ -81,7 +84,7 @@ def main(argv=None):
         p.error(str(e))
     ctx = Context(args.frontend, args.backend, args.prometheus, args.alertmanager, args.grafana,
                   (env("GRAFANA_USER", "admin"), env("GRAFANA_PASSWORD", "admin")), args.dashboard,
-                  args.timeout)
+                  args.timeout, args.webhook)
     printer = Printer(color={"auto": None, "always": True, "never": False}[args.color])
     results = []
     for n in chosen:

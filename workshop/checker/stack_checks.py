@@ -8,9 +8,13 @@
    receives from Prometheus, every workshop alert watches series that exist, and an alert fired.
 """
 
+import datetime
+import glob
 import json
+import os
 import math
 import re
+import time
 
 from . import promql, web
 
@@ -26,7 +30,13 @@ SEED_QUERIES = [
     ('count by(job) ({__name__=~".+"})', "every scraped job"),
     ('{job="frontend"}', "everything the frontend exposes"),
 ]
-SYNTHETIC = re.compile(r"^(up|scrape_\w+)$")
+# Series in Prometheus that are not the target's own metrics: what Prometheus adds per scrape
+# (up, scrape_*), its alerts (ALERTS, ALERTS_FOR_STATE, with the alert's job label) and recording
+# rules' output (level:metric:operations names, some with job="frontend"). At the starting point,
+# {job="frontend"} returns only these.
+SYNTHETIC = re.compile(r"^(up|scrape_\w+|ALERTS|ALERTS_FOR_STATE|.*:.*)$")
+NOT_OWN = 'up|scrape_.+|ALERTS|ALERTS_FOR_STATE|.*:.*'
+SERVICE_JOBS = ("frontend", "backend")
 WORKSHOP_METRIC = re.compile(
     r"\b(hello_total|all_fruits|recent_fruits|quantity_total|http_latency(_bucket|_count|_sum)?|"
     r"http_requests_total|errors_total|cache_requests_total|mq_publish_total|mq_publish_latency\w*|"
@@ -81,7 +91,8 @@ def targets_up(ctx, res, jobs):
                 err = t.get("lastError") or "not scraped yet"
                 ok = res.miss(f"Prometheus cannot scrape {job} at {t['scrapeUrl']}: {err}",
                               "is it running and serving /metrics (exercise 0)? A new target is "
-                              "scraped within 15 s")
+                              "scraped within 15 s; see Status > Targets (native Prometheus 2.42: "
+                              ":9090/classic/targets; Docker's Prometheus 3: :9090/targets)")
     return ok
 
 
@@ -99,15 +110,37 @@ def exercise6(ctx, res):
         if not result:
             res.miss(f"{expr} returns nothing", why)
             continue
+        if expr.startswith("count by(job)"):
+            jobs_have_own_series(ctx, res, expr, result)
+            continue
         if not own:
-            res.miss(f"{expr} returns only Prometheus' own up/scrape_* series, nothing the service "
-                     "exposes", why)
+            res.miss(f"{expr} returns only what Prometheus adds itself (up, scrape_*, ALERTS, "
+                     "recording rules), nothing the service exposes", why)
             continue
         values = [float(r["value"][1]) for r in result]
         if all(math.isnan(v) for v in values):
             res.ok(f"{expr} {short(result)} (no requests in the last 5 minutes: send some traffic)")
         else:
             res.ok(f"{expr} {short(result)}")
+
+
+def jobs_have_own_series(ctx, res, expr, result):
+    """count by(job) counts Prometheus' own up/scrape_* series too (5 per target, even for a target
+    that answers 404): the frontend and backend rows must count series they expose themselves."""
+    try:
+        own = {r["metric"].get("job"): float(r["value"][1]) for r in ctx.prom_query(
+            f'count by (job) ({{job=~"{"|".join(SERVICE_JOBS)}", __name__!~"{NOT_OWN}"}})')}
+    except (web.Unreachable, ValueError) as e:
+        return res.miss(f"{expr}: {e}")
+    jobs = {r["metric"].get("job") for r in result}
+    missing = [j for j in SERVICE_JOBS if not own.get(j)]
+    if missing:
+        return res.miss(f"{expr} returns {len(jobs)} jobs, but {' and '.join(missing)} "
+                        f"{'has' if len(missing) == 1 else 'have'} only Prometheus' own up/scrape_* "
+                        "series, nothing the service exposes",
+                        "Prometheus must scrape the service's /metrics (exercise 0, then wait 15 s)")
+    return res.ok(f"{expr}: {len(jobs)} jobs; frontend {web.fmt(own['frontend'])} series of its "
+                  f"own, backend {web.fmt(own['backend'])}")
 
 
 # ---- dashboards (7 and 8) -----------------------------------------------------------------------
@@ -169,14 +202,58 @@ def file_dashboards(ctx, res):
     return out
 
 
+STACK_DASHBOARDS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "stack", "grafana", "dashboards")
+
+
+def stack_dashboards():
+    """[(file, uid, title, set of queries)] of the dashboards the stack provisions."""
+    out = []
+    for path in sorted(glob.glob(os.path.join(STACK_DASHBOARDS, "*.json"))):
+        try:
+            with open(path, encoding="utf-8") as f:
+                model = json.load(f)
+        except (OSError, ValueError):
+            continue
+        out.append((os.path.relpath(path, os.path.dirname(os.path.dirname(STACK_DASHBOARDS))),
+                    model.get("uid"), model.get("title"), {e for _, e in promql.dashboard_queries(model)}))
+    return out
+
+
+def stack_copy(board):
+    """The stack's dashboard this one is (same uid or title, or most of its queries: a renamed copy),
+    or None: those are provisioned for everyone and are not the attendee's work."""
+    mine = {e for _, e in board.queries}
+    title = (board.title or "").strip().lower()
+    for path, uid, stitle, queries in stack_dashboards():
+        if board.model.get("uid") and board.model.get("uid") == uid:
+            return f"{path}, uid {uid!r}"
+        if title and title == (stitle or "").strip().lower():
+            return f"{path}, title {stitle!r}"
+        if len(queries) >= 3 and len(mine & queries) >= 0.8 * len(queries):
+            return f"{path}: {len(mine & queries)} of its {len(queries)} queries"
+    return None
+
+
 def collect_dashboards(ctx, res):
+    """The attendee's dashboards (Grafana's and --dashboard files), the stack's own left out with a
+    note; None when there is nothing to read."""
     boards = grafana_dashboards(ctx, res)
     if boards is None and not ctx.dashboards:
         res.miss(f"Grafana does not answer at {ctx.grafana}, and no --dashboard file was given",
                  "the Docker stack runs Grafana on :3000 (Debian has no package for it); without it, "
-                 "export your dashboard (Share > Export > Save to file) and pass --dashboard FILE")
+                 "write or export your dashboard (exercise 7) and pass --dashboard FILE")
         return None
-    return (boards or []) + file_dashboards(ctx, res)
+    out = []
+    for b in (boards or []) + file_dashboards(ctx, res):
+        copy = stack_copy(b)
+        if copy:
+            ctx.rejected.append(b.title)
+            res.warn(f"dashboard {b.title!r} from {b.origin} is the stack's own ({copy}): provisioned "
+                     "for everyone, it does not count")
+            continue
+        out.append(b)
+    return out
 
 
 def run_queries(ctx, board, keep):
@@ -198,7 +275,10 @@ def judge_boards(ctx, res, boards, keep, what, hint):
     candidates = [b for b in boards if any(keep(e) for _, e in b.queries)]
     if not candidates:
         names = ", ".join(repr(b.title) for b in boards) or "none"
-        return res.miss(f"no dashboard queries {what} (dashboards seen: {names})", hint)
+        rejected = ctx.rejected
+        left_out = (f"; left out as the stack's own: {', '.join(repr(t) for t in rejected)}"
+                    if rejected else "")
+        return res.miss(f"no dashboard of yours queries {what} (dashboards seen: {names}{left_out})", hint)
     best = None
     for b in candidates:
         try:
@@ -419,25 +499,113 @@ def rules_have_data(ctx, res, alerts):
         res.ok("every alert on the workshop's metrics watches metrics and labels that exist")
 
 
-def fired(ctx, res):
-    how = ('make one fire: stop the backend (Ctrl-C) and wait: ServiceDown{job="backend"} is pending '
-           "at once and firing after its `for: 1m`; see it at :9090/alerts and :9093, then start the "
-           "backend again and watch it resolve")
+HOW_TO_FIRE = ('make one fire: stop the backend (Ctrl-C) and wait: ServiceDown{job="backend"} is pending '
+               "at once and firing after its `for: 1m`; see it in Prometheus' alerts page (native "
+               "Prometheus 2.42: :9090/classic/alerts; Docker's Prometheus 3: :9090/alerts) and at :9093, "
+               "then start the backend again and watch it resolve")
+STEP = 5  # seconds: the resolution of the first scrape's time
+ALERT_STEP = 1  # seconds: of the alerts' firing runs (a test Prometheus evaluating every 2 s can
+# fire an alert for a few seconds only; 3600 points per series for the hour)
+
+
+def clock(t):
+    return time.strftime("%H:%M:%S", time.localtime(t))
+
+
+def services_first_up(ctx):
+    """job -> when, in the last hour, Prometheus first scraped the job's /metrics (Unix s)."""
+    expr = (f'min by (job) (min_over_time(timestamp(up{{job=~"{"|".join(SERVICE_JOBS)}"}} == 1)'
+            f"[1h:{STEP}s]))")
+    return {r["metric"].get("job"): float(r["value"][1]) for r in ctx.prom_query(expr)}
+
+
+def firing_starts(ctx, now):
+    """[(labels, t)]: every time in the last hour an alert started firing (a run of samples of
+    ALERTS{alertstate="firing"} that begins at t)."""
+    out = []
+    for series in ctx.prom_range('ALERTS{alertstate="firing"}', now - 3600, now, ALERT_STEP):
+        times = sorted(float(t) for t, _ in series["values"])
+        for prev, t in zip([None] + times, times):
+            if prev is None or t - prev > 1.5 * ALERT_STEP:
+                out.append((series["metric"], t))
+    return out
+
+
+def parse_time(text):
+    """An RFC 3339 time from Alertmanager (nanoseconds, Z) as Unix seconds, or None."""
+    m = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$", text or "")
+    if not m:
+        return None
+    frac = (m.group(2) or ".0")[:7]
+    zone = "+00:00" if m.group(3) == "Z" else m.group(3)
+    return datetime.datetime.fromisoformat(m.group(1) + frac + zone).timestamp()
+
+
+def received(ctx, alert, since):
+    """Where the alert (alertname and job) arrived after `since`: Alertmanager's active alerts,
+    else the webhook receiver's notifications (Alertmanager forgets an alert once it resolves)."""
+    def same(labels, starts):
+        t = parse_time(starts)
+        return (labels.get("alertname") == alert.get("alertname") and labels.get("job") == alert.get("job")
+                and t is not None and t >= since - STEP)
+
     try:
-        result = ctx.prom_query('count by (alertname) (count_over_time(ALERTS{alertstate="firing"}[1h]))')
+        r = web.request(ctx.alertmanager + "/api/v2/alerts", timeout=ctx.timeout)
+        if r.status == 200 and any(same(a.get("labels", {}), a.get("startsAt")) for a in r.json() or []):
+            return f"Alertmanager has it ({ctx.alertmanager})"
+    except web.Unreachable:
+        pass
+    try:
+        r = web.request(ctx.webhook + "/alerts", timeout=ctx.timeout)
+        notes = r.json() if r.status == 200 else None
+    except web.Unreachable:
+        notes = None
+    for n in notes or []:
+        for a in n.get("alerts", []) if isinstance(n, dict) else []:
+            if same(a.get("labels", {}), a.get("startsAt")):
+                return f"Alertmanager notified the webhook receiver ({ctx.webhook}/alerts)"
+    return None
+
+
+def fired(ctx, res):
+    """An alert the attendee made fire: one that started firing after the attendee's services
+    first served /metrics to Prometheus. The starting point fires ServiceDown for both services
+    (a 404 on /metrics is a failed scrape) and QueueWithoutConsumers while no backend consumes
+    task_queue; those started before and do not count."""
+    now = time.time()
+    try:
+        first = services_first_up(ctx)
+        starts = firing_starts(ctx, now)
     except (web.Unreachable, ValueError) as e:
         return res.miss(f"cannot query ALERTS: {e}")
-    if not result:
-        return res.miss("no alert has fired in the last hour", how)
-    names = sorted(r["metric"].get("alertname", "?") for r in result)
-    res.ok(f"alerts fired in the last hour: {', '.join(names)}")
-    try:
-        expo, _ = web.scrape(ctx.alertmanager + "/metrics", ctx.timeout)
-    except (web.Unreachable, ValueError):
-        return res.miss("cannot read Alertmanager's /metrics to see whether the alert reached it")
-    got = sum(v for lab, v in expo.series("alertmanager_alerts_received_total")
-              if lab.get("status") == "firing")
-    if got > 0:
-        res.ok(f"Alertmanager has received {web.fmt(got)} firing alert notifications since it started")
-    else:
-        res.miss("Alertmanager has received no firing alert since it started", how)
+    if not first:
+        earlier = sorted({a.get("alertname", "?") for a, _ in starts})
+        return res.miss("Prometheus has not scraped /metrics from the frontend or the backend in the last "
+                        "hour, so no alert can be yours yet"
+                        + (f" (the ones firing, {', '.join(earlier)}, are the starting point's: its "
+                           "services have no /metrics)" if earlier else ""),
+                        "exercise 0 first; then " + HOW_TO_FIRE)
+    since = {job: t for job, t in first.items()}
+    mine = []
+    for labels, t in starts:
+        job = labels.get("job")
+        t0 = since.get(job) if job in SERVICE_JOBS else min(since.values())
+        if t0 is not None and t > t0:
+            mine.append((labels, t, t0))
+    ups = ", ".join(f"{j} at {clock(t)}" for j, t in sorted(first.items()))
+    if not mine:
+        return res.miss(f"no alert has started firing since your services first served /metrics ({ups}); "
+                        "alerts that fired before (the starting point's ServiceDown and "
+                        "QueueWithoutConsumers) do not count", HOW_TO_FIRE)
+    shown = sorted({f'{a.get("alertname", "?")}{{job="{a.get("job", "")}"}} at {clock(t)}' for a, t, _ in mine})
+    res.ok(f"alerts that started firing after your services first served /metrics ({ups}): "
+           + ", ".join(shown[:5]))
+    for labels, t, t0 in mine:
+        where = received(ctx, labels, t0)
+        if where:
+            return res.ok(f'{labels.get("alertname")}{{job="{labels.get("job", "")}"}} reached '
+                          f"Alertmanager: {where}")
+    return res.miss("none of these alerts is in Alertmanager or among the webhook receiver's notifications",
+                    "is Prometheus' alerting section pointing at localhost:9093, and the webhook receiver "
+                    "running (stack/native/up)? Alertmanager forgets an alert once it resolves: run "
+                    "workshop/check 9 while it fires")

@@ -99,6 +99,26 @@ expect_text() {
 	grep -qF -- "$1" "$WORK/check.out" || fail "the report does not say: $1"
 }
 
+# received URL: the alert ServiceDown{job="backend"} of this run (its test label) is at URL, an
+# Alertmanager's /api/v2/alerts or the webhook receiver's /alerts (notifications holding alerts).
+received() {
+	curl -fsS --max-time 5 "$1" 2>/dev/null | /usr/bin/python3 -c '
+import json, sys
+doc, run = json.load(sys.stdin), sys.argv[1]
+alerts = [a for n in doc for a in (n.get("alerts", [n]) if isinstance(n, dict) else [])]
+sys.exit(0 if any(a["labels"].get("test") == run and a["labels"].get("alertname") == "ServiceDown"
+                  and a["labels"].get("job") == "backend" for a in alerts) else 1)' "$RUN_ID"
+}
+wait_for() {
+	local what="$1" timeout="$2" t0=$SECONDS
+	shift 2
+	until "$@"; do
+		((SECONDS - t0 < timeout)) || fail "$what: not within ${timeout}s"
+		sleep 1
+	done
+	log "$what: after $((SECONDS - t0)) s"
+}
+
 stop_services() {
 	local name
 	for name in frontend backend; do
@@ -165,19 +185,36 @@ run_check 0 0-5
 wait_value 'count(up{job=~"frontend|backend"} == 1)' 2 30
 some_traffic
 sleep 5 # two more scrapes: rate() over the traffic
-DASHBOARDS=(--dashboard "$REPO/stack/grafana/dashboards/workshop.json"
-	--dashboard "$REPO/stack/grafana/dashboards/node.json")
+# An attendee's dashboards (tests/dashboards/): the stack's own provisioned ones do not count.
+DASHBOARDS=(--dashboard "$HERE/dashboards/attendee-ex7.json" --dashboard "$HERE/dashboards/attendee-ex8.json")
+run_check 1 7-8 --dashboard "$REPO/stack/grafana/dashboards/workshop.json" \
+	--dashboard "$REPO/stack/grafana/dashboards/node.json"
+expect_text "is the stack's own"
 run_check 0 6-8 "${DASHBOARDS[@]}"
+# Exercise 9 before the attendee made an alert fire: what fired before the services served
+# /metrics (ServiceDown at the start, QueueWithoutConsumers on task_queue) does not count.
+run_check 1 9
+expect_text "no alert has started firing since your services first served /metrics"
 
 log "stopping the backend until ServiceDown{job=\"backend\"} fires (for: 1m)"
 kill -TERM "${PID[backend]}"
 wait "${PID[backend]}" 2>/dev/null || true
 wait_value 'ALERTS{alertname="ServiceDown", job="backend", alertstate="firing"}' 1 120
+# As an attendee would: see it in Alertmanager and check exercise 9 while it fires.
+wait_for "Alertmanager to have ServiceDown{job=\"backend\"} of this run" 60 \
+	received http://127.0.0.1:9093/api/v2/alerts
+run_check 0 9
+expect_text "Alertmanager has it"
 log "ServiceDown fired; starting the backend again"
 start_backend
 wait_value 'up{job="backend"}' 1 30
+# Alertmanager forgets a resolved alert; its notification reaches the webhook receiver at the
+# group's next group_interval (30 s), and from there the checker finds it.
+wait_for "the webhook receiver to have ServiceDown{job=\"backend\"} of this run" 90 \
+	received http://127.0.0.1:9099/alerts
 some_traffic
 run_check 0 all "${DASHBOARDS[@]}"
 expect_text "Summary: 10/10 done"
-expect_text "alerts fired in the last hour: "
+expect_text "alerts that started firing after your services first served /metrics"
+expect_text 'ServiceDown{job="backend"} reached Alertmanager'
 log "PASS: the instrumented services: every exercise done"
