@@ -7,6 +7,7 @@ Run: /usr/bin/python3 -m unittest workshop/tests/test_checker.py   (CTest: works
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -495,6 +496,88 @@ class StackDashboards(unittest.TestCase):
         res = self.verdict(stack_checks.exercise7, 7, os.path.join(FIXTURES, "attendee-ex7.json"))
         self.assertFalse(res.done)
         self.assertIn("return data", miss_text(res))
+
+
+class Outcomes(unittest.TestCase):
+    """Exercise 5's jobs_outcome_total: the outcomes mean what the page defines ("retried" is a new
+    attempt after a failed one, so it never gets ahead of "failed" and catches up after the
+    backoff). Before issue 12 any counter with an outcome label passed."""
+
+    class Backend:
+        def __init__(self, pages):
+            self.pages = list(pages)
+
+        def backend_metrics(self):
+            page = self.pages.pop(0) if len(self.pages) > 1 else self.pages[0]
+            return web.Exposition("# TYPE jobs_outcome counter\n" + "".join(
+                f'jobs_outcome_total{{outcome="{k}"}} {v}\n' for k, v in page.items()))
+
+    def verdict(self, *pages):
+        res = Result(5, "outcomes")
+        code_checks.job_outcomes(self.Backend(pages), res, wait=1.0)
+        return res
+
+    def test_right(self):
+        res = self.verdict({"ok": 10, "failed": 3, "retried": 2, "poison": 0},
+                           {"ok": 12, "failed": 3, "retried": 3, "poison": 0})
+        self.assertTrue(res.done, miss_text(res))
+
+    def test_retried_ahead_of_failed(self):
+        res = self.verdict({"ok": 10, "failed": 2, "retried": 5, "poison": 0})
+        self.assertFalse(res.done)
+        self.assertIn('jobs_outcome_total{outcome="retried"} is 5, above', miss_text(res))
+
+    def test_retried_never_follows(self):
+        res = self.verdict({"ok": 10, "failed": 4, "retried": 0, "poison": 0})
+        self.assertFalse(res.done)
+        self.assertIn("did not follow", miss_text(res))
+
+    def test_unknown_outcome(self):
+        res = self.verdict({"ok": 1, "error": 2})
+        self.assertFalse(res.done)
+        self.assertIn("error", miss_text(res))
+
+
+class MovedHints(unittest.TestCase):
+    """Every "moved by N, not 1" says to stop other traffic (before issue 12 only exercise 1's and
+    http_latency's did; http_requests_total's repeated the registration hint)."""
+
+    class Twice:
+        def __init__(self):
+            self.n = 0
+
+        def frontend_metrics(self):
+            return web.Exposition('# TYPE http_requests counter\n'
+                                  f'http_requests_total{{method="GET",endpoint="/hello"}} {self.n}\n')
+
+        def act(self):
+            self.n += 2
+
+    def test_moves_by_one_hint(self):
+        ctx, res = self.Twice(), Result(4, "t")
+        code_checks.moves_by_one(ctx, res, "http_requests_total", {"method": "GET", "endpoint": "/hello"},
+                                 ctx.act, "GET /hello", "register it")
+        (kind, text, hint), = res.lines
+        self.assertIn("by 2, not 1", text)
+        self.assertIn("stop it and check again", hint)
+
+
+class StackConfig(unittest.TestCase):
+    """Exercise 1 says hello_total reads 3 after three GET /hello: nothing in the stack may send
+    the frontend requests its counters count (the blackbox job probed :5000/hello every 15 s)."""
+
+    def test_nothing_requests_the_frontends_routes(self):
+        import yaml
+
+        with open(os.path.join(REPO, "stack", "prometheus", "prometheus.yml")) as f:
+            config = yaml.safe_load(f)
+        hits = []
+        for job in config["scrape_configs"]:
+            for sc in job.get("static_configs", []):
+                for t in sc["targets"]:
+                    if re.search(r":5000/(hello|fruit)", t):
+                        hits.append(f"{job['job_name']}: {t}")
+        self.assertEqual(hits, [], "a job requests the frontend's counted routes")
 
 
 class NothingRunning(unittest.TestCase):
