@@ -188,6 +188,54 @@ def grafana_dashboards(ctx, res):
     return out
 
 
+def model_problems(model):
+    """What keeps a dashboard JSON from being the model Grafana imports (Dashboards > New > Import,
+    or a provisioned file): the fields it needs, with the types it expects. [] when fine."""
+    if not isinstance(model, dict):
+        return ["the file holds no JSON object"]
+    out = []
+    if not isinstance(model.get("title"), str) or not model["title"].strip():
+        out.append('no "title" (a string)')
+    if "schemaVersion" in model and not isinstance(model["schemaVersion"], int):
+        out.append('"schemaVersion" is not a number')
+    panels = model.get("panels")
+    if not isinstance(panels, list) or not panels:
+        return out + ['no "panels" (a list of panel objects)']
+    ids = []
+
+    def check(p, where):
+        if not isinstance(p, dict):
+            return out.append(f"{where} is not an object")
+        name = f"{where} ({p.get('title')!r})" if p.get("title") else where
+        if not isinstance(p.get("type"), str):
+            out.append(f'{name} has no "type" (e.g. "timeseries", "stat", "row")')
+        if "id" in p:
+            ids.append(p["id"])
+        pos = p.get("gridPos")
+        if not isinstance(pos, dict) or not all(isinstance(pos.get(k), int) for k in "hwxy"):
+            out.append(f'{name} has no "gridPos" with whole numbers h, w, x, y')
+        elif not (0 <= pos["x"] and pos["x"] + pos["w"] <= 24):
+            out.append(f"{name}: gridPos x + w is {pos['x'] + pos['w']}, past the 24 columns")
+        targets = p.get("targets", [])
+        if not isinstance(targets, list):
+            out.append(f'{name}: "targets" is not a list')
+            targets = []
+        for t in targets:
+            if not isinstance(t, dict) or not isinstance(t.get("refId"), str):
+                out.append(f'{name} has a target without a "refId" ("A", "B"...)')
+            elif "expr" in t and not isinstance(t["expr"], str):
+                out.append(f'{name}: target {t["refId"]}\'s "expr" is not a string')
+        for i, child in enumerate(p.get("panels") or []):
+            check(child, f"{name}, panel {i + 1}")
+
+    for i, p in enumerate(panels):
+        check(p, f"panel {i + 1}")
+    dup = sorted({i for i in ids if ids.count(i) > 1}, key=str)
+    if dup:
+        out.append(f"panel id {dup[0]} is used twice (each panel needs its own id)")
+    return out
+
+
 def file_dashboards(ctx, res):
     out = []
     for path in ctx.dashboards:
@@ -195,11 +243,52 @@ def file_dashboards(ctx, res):
             with open(path, encoding="utf-8") as f:
                 model = json.load(f)
         except (OSError, ValueError) as e:
-            res.miss(f"cannot read the dashboard file {path}: {e}")
+            res.miss(f"cannot read the dashboard file {path}: {e}",
+                     "a dashboard file is JSON: start from workshop/exercises/dashboard-skeleton.json")
             continue
-        model = model.get("dashboard", model)  # the API's envelope or the bare model
-        out.append(Dashboard(model.get("title", path), path, model))
+        if isinstance(model, dict):
+            model = model.get("dashboard", model)  # the API's envelope or the bare model
+        problems = model_problems(model)
+        if problems:
+            res.miss(f"{path} is not a Grafana dashboard model: {'; '.join(problems[:4])}",
+                     "compare it with workshop/exercises/dashboard-skeleton.json (exercise 7 explains "
+                     "the fields)")
+            continue
+        board = Dashboard(model.get("title", path), path, model)
+        res.ok(f"{path} is a Grafana dashboard model: {len(board.queries)} queries in "
+               f"{len(model['panels'])} panels")
+        for p in empty_panels(model):
+            res.warn(f"{path}: panel {p!r} has no query yet")
+        out.append(board)
     return out
+
+
+def empty_panels(model):
+    """Titles of the panels (not rows) that have no query."""
+    out = []
+
+    def walk(panels):
+        for p in panels or []:
+            if p.get("type") != "row" and not any(
+                    isinstance(t, dict) and str(t.get("expr", "")).strip() for t in p.get("targets") or []):
+                out.append(p.get("title") or "(untitled)")
+            walk(p.get("panels"))
+
+    walk(model.get("panels"))
+    return out
+
+
+def needs(expr):
+    """'exercise N' for the latest exercise whose metric a query uses, or None."""
+    ns = []
+    for sel in promql.selectors(expr):
+        family = promql.metric_name(sel) or ""
+        for suffix in SAMPLE_SUFFIXES:
+            if family.endswith(suffix):
+                family = family[: -len(suffix)]
+        if family in ADDED_BY:
+            ns.append(ADDED_BY[family])
+    return f"exercise {max(ns)}" if ns else None
 
 
 STACK_DASHBOARDS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
@@ -235,6 +324,18 @@ def stack_copy(board):
     return None
 
 
+SKELETON = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "exercises",
+                        "dashboard-skeleton.json")
+
+
+def skeleton_queries():
+    try:
+        with open(SKELETON, encoding="utf-8") as f:
+            return {e for _, e in promql.dashboard_queries(json.load(f))}
+    except (OSError, ValueError):
+        return set()
+
+
 def collect_dashboards(ctx, res):
     """The attendee's dashboards (Grafana's and --dashboard files), the stack's own left out with a
     note; None when there is nothing to read."""
@@ -252,6 +353,11 @@ def collect_dashboards(ctx, res):
             res.warn(f"dashboard {b.title!r} from {b.origin} is the stack's own ({copy}): provisioned "
                      "for everyone, it does not count")
             continue
+        given = skeleton_queries()
+        if any(e in given for _, e in b.queries):
+            b.queries = [(t, e) for t, e in b.queries if e not in given]
+            res.warn(f"dashboard {b.title!r}: the skeleton's example panel ({', '.join(sorted(given))}) "
+                     "is not counted; the panels you add are")
         out.append(b)
     return out
 
@@ -296,6 +402,10 @@ def judge_boards(ctx, res, boards, keep, what, hint):
            f"{len(data) + len(empty) + len(failed)} queries on {what} return data")
     for title, expr, err in failed[:3]:
         res.warn(f"panel {title!r}: {expr!r} fails: {err}")
+    for title, expr in empty[:5]:
+        need = needs(expr)
+        res.warn(f"panel {title!r}: {expr!r} returns no data"
+                 + (f" (its metric comes with {need}; or send some traffic)" if need else ""))
     return b
 
 

@@ -491,6 +491,28 @@ class StackDashboards(unittest.TestCase):
         res = self.verdict(stack_checks.exercise8, 8, os.path.join(FIXTURES, "attendee-ex8.json"))
         self.assertTrue(res.done, miss_text(res))
 
+    def test_skeleton_alone_is_missing(self):
+        skeleton = os.path.join(WORKSHOP, "exercises", "dashboard-skeleton.json")
+        res = self.verdict(stack_checks.exercise7, 7, skeleton)
+        self.assertFalse(res.done)
+        with open(skeleton) as f:
+            model = json.load(f)
+        model["panels"][1]["targets"][0]["expr"] = "sum by (fruit) (rate(quantity_total[5m]))"
+        path = os.path.join(self.tmp(), "mine.json")
+        with open(path, "w") as f:
+            json.dump(model, f)
+        res = self.verdict(stack_checks.exercise7, 7, path)
+        self.assertTrue(res.done, miss_text(res))
+
+    def test_not_a_dashboard_model(self):
+        path = os.path.join(self.tmp(), "bad.json")
+        with open(path, "w") as f:
+            json.dump({"title": "x", "panels": [{"title": "p", "targets": [{"expr": "hello_total"}]}]}, f)
+        res = self.verdict(stack_checks.exercise7, 7, path)
+        self.assertFalse(res.done)
+        self.assertIn('has no "gridPos"', miss_text(res))
+        self.assertIn('without a "refId"', miss_text(res))
+
     def test_no_data_is_missing(self):
         self.prom.answer = lambda expr: []
         res = self.verdict(stack_checks.exercise7, 7, os.path.join(FIXTURES, "attendee-ex7.json"))
