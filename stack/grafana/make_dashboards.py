@@ -120,8 +120,8 @@ def mark_needs(d):
     for p in d.d["panels"]:
         text = " ".join(t["expr"] for t in p.get("targets", []))
         names = set(re.findall(r"[a-z_]+", text))
-        guide = sorted({(n, GUIDE_METRICS[n]) for n in names if n in GUIDE_METRICS}, key=lambda x: x[1])
-        patch = sorted({(n, PATCH_METRICS[n]) for n in names if n in PATCH_METRICS}, key=lambda x: x[1])
+        guide = sorted({(n, GUIDE_METRICS[n]) for n in names if n in GUIDE_METRICS}, key=lambda x: (x[1], x[0]))
+        patch = sorted({(n, PATCH_METRICS[n]) for n in names if n in PATCH_METRICS}, key=lambda x: (x[1], x[0]))
         notes = []
         if guide:
             notes.append(f"Needs exercise {max(e for _, e in guide)} ({', '.join(n for n, _ in guide)}).")
