@@ -719,3 +719,72 @@ def fired(ctx, res):
                     "is Prometheus' alerting section pointing at localhost:9093, and the webhook receiver "
                     "running (stack/native/up)? Alertmanager forgets an alert once it resolves: run "
                     "workshop/check 9 while it fires")
+
+
+# ---- exercise 11: SLOs and burn-rate alerts -----------------------------------------------------
+
+SLI_RECORDS = {"slo:fruit_errors:ratio_rate5m": "availability (server errors of /fruit)",
+               "slo:fruit_slow:ratio_rate5m": "latency (/fruit requests over 0.75 s)"}
+WINDOW = re.compile(r"ratio_rate(\d+[mhd])\b|\[(\d+[mhd])\]")
+BURN_HOW = ("provoke a latency burn: restart the frontend with --latency-ms 800-1200 and send /fruit "
+            "traffic (build/services/traffic --mix hello=0,get=1,post=1); the fast-burn alert fires "
+            "within minutes, the slow one not before its 6 h ratio passes 6 % (about 22 minutes) and "
+            "its for: 15m; restart the frontend without the flag afterwards")
+
+
+def burn_windows(query):
+    """The set of windows a burn-rate alert's query uses (ratio_rate1h, [5m]...)."""
+    return {a or b for a, b in WINDOW.findall(query)}
+
+
+def exercise11(ctx, res):
+    if not prometheus_ready(ctx, res):
+        return
+    try:
+        groups = ctx.prom_api("/api/v1/rules")["groups"]
+    except (web.Unreachable, ValueError) as e:
+        return res.miss(f"cannot read Prometheus' rules: {e}")
+    records = {r["name"] for g in groups for r in g["rules"] if r.get("type") == "recording"}
+    alerts = [r for g in groups for r in g["rules"] if r.get("type") == "alerting"]
+    for name, what in SLI_RECORDS.items():
+        if name not in records:
+            res.miss(f"no recording rule {name}, the {what} SLI",
+                     "prometheus.yml's rule_files must list rules/slo.yml (exercise 11)")
+            continue
+        try:
+            got = ctx.prom_query(name)
+        except (web.Unreachable, ValueError) as e:
+            res.miss(f"{name}: {e}")
+            continue
+        if got and not math.isnan(float(got[0]["value"][1])):
+            res.ok(f"{name} = {web.fmt(float(got[0]['value'][1]))} (the {what} over 5 minutes)")
+        else:
+            res.miss(f"{name} has no value: no /fruit requests in the last 5 minutes, or exercise 4's "
+                     "http_requests_total / http_latency are missing", "send /fruit traffic")
+    fast = [a for a in alerts if {"1h", "5m"} <= burn_windows(a["query"])]
+    slow = [a for a in alerts if {"6h", "30m"} <= burn_windows(a["query"])]
+    if not fast or not slow:
+        return res.miss("no multi-window burn-rate alerts: expected one over 1h and 5m (fast burn) and one "
+                        "over 6h and 30m (slow burn)", "load rules/slo.yml (exercise 11)")
+    res.ok(f"burn-rate alerts loaded: fast {', '.join(sorted(a['name'] for a in fast))}; "
+           f"slow {', '.join(sorted(a['name'] for a in slow))}")
+    now = time.time()
+    try:
+        first = services_first_up(ctx)
+        starts = firing_starts(ctx, now)
+    except (web.Unreachable, ValueError) as e:
+        return res.miss(f"cannot query ALERTS: {e}")
+    fast_names = {a["name"] for a in fast} - {a["name"] for a in slow}
+    slow_names = {a["name"] for a in slow}
+    t0 = min(first.values()) if first else None
+    fired_fast = [(labels, t) for labels, t in starts
+                  if labels.get("alertname") in fast_names and t0 is not None and t > t0]
+    if not fired_fast:
+        return res.miss("no fast-burn alert has fired in the last hour", BURN_HOW)
+    labels, t = fired_fast[-1]
+    slow_before = [s for s in starts if s[0].get("alertname") in slow_names and s[1] <= t]
+    if slow_before:
+        return res.miss(f"{labels['alertname']} fired at {clock(t)}, but a slow-burn alert had fired "
+                        f"before it ({slow_before[-1][0]['alertname']} at {clock(slow_before[-1][1])}): "
+                        "the fast one should come first", BURN_HOW)
+    res.ok(f"{labels['alertname']} fired at {clock(t)} while no slow-burn alert had fired")

@@ -5,7 +5,7 @@
 # and Redis database.
 #   check_e2e.sh start [ "" "" MQTOOL ]
 #                        derives and builds the starting point (workshop/run --build-only) and
-#                        runs it: the checker must report every exercise, 0 to 9, missing, each
+#                        runs it: the checker must report every exercise, 0 to 9 and 11, missing, each
 #                        with a hint, and exit 1.
 #   check_e2e.sh states  derives, builds and runs the state after each exercise 0 to 5 in turn:
 #                        `workshop/check 0-5` must report exactly the exercises up to it done.
@@ -160,15 +160,15 @@ if [[ $MODE == start ]]; then
 	# Let the test Prometheus try both targets, so that exercise 6 sees them fail.
 	wait_value "count(up{job=~\"frontend|backend\"} == 0)" 2 30
 	run_check 1 all
-	expect_text "Summary: 0/10 done"
-	[[ "$(grep -c 'MISSING$' "$WORK/check.out")" == 10 ]] || fail "not every exercise is reported missing"
+	expect_text "Summary: 0/11 done"
+	[[ "$(grep -c 'MISSING$' "$WORK/check.out")" == 11 ]] || fail "not every exercise is reported missing"
 	# Every exercise says what is missing, with a hint.
 	/usr/bin/python3 - "$WORK/check.out" <<-'PY' || fail "an exercise is reported without a MISS line and a hint"
 		import re, sys
 		blocks = re.split(r"(?m)^(?=Exercise \d)", open(sys.argv[1]).read())[1:]
 		bad = [b.splitlines()[0] for b in blocks if "  MISS  " not in b or "hint:" not in b]
 		print("\n".join(bad))
-		sys.exit(1 if bad or len(blocks) != 10 else 0)
+		sys.exit(1 if bad or len(blocks) != 11 else 0)
 	PY
 	expect_text "$FE/metrics answered HTTP 404"
 	expect_text "promc_http_handle(conn, method, NULL)"
@@ -213,7 +213,9 @@ wait_value 'up{job="backend"}' 1 30
 wait_for "the webhook receiver to have ServiceDown{job=\"backend\"} of this run" 90 \
 	received http://127.0.0.1:9099/alerts
 some_traffic
-run_check 0 all "${DASHBOARDS[@]}"
+# 0-9: exercise 11's burn (20 minutes of a slowed frontend) is not provoked here; its check is
+# tested on a fake Prometheus (test_checker.SLOs) and its rules by promtool (slo_test.yml).
+run_check 0 0-9 "${DASHBOARDS[@]}"
 expect_text "Summary: 10/10 done"
 expect_text "alerts that started firing after your services first served /metrics"
 expect_text 'ServiceDown{job="backend"} reached Alertmanager'

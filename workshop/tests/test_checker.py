@@ -32,8 +32,9 @@ def free_port():
 
 class Selection(unittest.TestCase):
     def test_forms(self):
-        self.assertEqual(cli.parse_selection([]), list(range(10)))
-        self.assertEqual(cli.parse_selection(["all"]), list(range(10)))
+        self.assertEqual(cli.parse_selection([]), list(range(10)) + [11])
+        self.assertEqual(cli.parse_selection(["all"]), list(range(10)) + [11])
+        self.assertEqual(cli.parse_selection(["9-11"]), [9, 11])
         self.assertEqual(cli.parse_selection(["3"]), [3])
         self.assertEqual(cli.parse_selection(["0-2", "9", "1"]), [0, 1, 2, 9])
         self.assertEqual(cli.parse_selection(["4,6"]), [4, 6])
@@ -438,6 +439,53 @@ class AttendeeAlert(unittest.TestCase):
                       miss_text(res))
 
 
+class SLOs(unittest.TestCase):
+    """Exercise 11: the SLI recording rules answer, the multi-window alerts are loaded, and a
+    fast-burn alert fired (after the services came up) before any slow-burn one."""
+
+    def prom(self, fired):
+        import time
+
+        now = time.time()
+
+        def answer(expr):
+            if expr.startswith("min by (job)"):
+                return [sample({"job": j}, str(now - 900)) for j in ("frontend", "backend")]
+            if expr.startswith("slo:"):
+                return [sample({"__name__": expr}, "0.01")]
+            return []
+
+        def ranges(expr):
+            return [{"metric": {"__name__": "ALERTS", "alertname": name, "alertstate": "firing"},
+                     "values": [[now - a + i, "1"] for i in range(a - b)]} for name, a, b in fired]
+
+        fake = FakePrometheus(answer, ranges)
+        with open(os.path.join(REPO, "stack", "prometheus", "rules", "slo.yml")) as f:
+            import yaml
+
+            doc = yaml.safe_load(f)
+        fake.rules = [{"name": r.get("alert") or r.get("record"), "query": r["expr"], "health": "ok",
+                       "type": "alerting" if "alert" in r else "recording"}
+                      for g in doc["groups"] for r in g["rules"]]
+        self.addCleanup(fake.close)
+        return fake
+
+    def test_fast_burn_fired(self):
+        res = run_exercise(stack_checks.exercise11, self.prom([("FruitLatencyFastBurn", 300, 100)]).context(), 11)
+        self.assertTrue(res.done, miss_text(res))
+
+    def test_nothing_fired(self):
+        res = run_exercise(stack_checks.exercise11, self.prom([]).context(), 11)
+        self.assertFalse(res.done)
+        self.assertIn("no fast-burn alert has fired", miss_text(res))
+
+    def test_slow_before_fast(self):
+        res = run_exercise(stack_checks.exercise11, self.prom(
+            [("FruitLatencySlowBurn", 600, 500), ("FruitLatencyFastBurn", 300, 100)]).context(), 11)
+        self.assertFalse(res.done)
+        self.assertIn("the fast one should come first", miss_text(res))
+
+
 class StackDashboards(unittest.TestCase):
     """Exercises 7 and 8 with --dashboard: the stack's own provisioned dashboards do not count,
     even when Prometheus has data for every query; the attendee's do."""
@@ -613,8 +661,8 @@ class NothingRunning(unittest.TestCase):
              "--prometheus", url, "--alertmanager", url, "--grafana", url, "--color", "never"],
             capture_output=True, text=True, timeout=120)
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
-        self.assertEqual(r.stdout.count("MISSING"), 10, r.stdout)
-        self.assertIn("Summary: 0/10 done", r.stdout)
+        self.assertEqual(r.stdout.count("MISSING"), 11, r.stdout)
+        self.assertIn("Summary: 0/11 done", r.stdout)
         self.assertIn(f"nothing answers at {url}/metrics", r.stdout)
 
     def test_usage_error(self):
