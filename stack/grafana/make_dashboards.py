@@ -193,6 +193,21 @@ def workshop():
                                     "published"),
                                   q('sum(rate(rabbitmq_channel_messages_acked_total{queue="task_queue"}[1m]))',
                                     "acked")], unit="ops", w=8)
+    d.row("SLOs of /fruit (exercise 11)")
+    d.stat("Availability budget left (30 d)", [q("slo:fruit_availability:budget_remaining", "budget left")],
+           unit="percentunit", w=6, h=8,
+           description="Share of the 30-day error budget (0.5 % server errors of /fruit) not spent yet; "
+           "below 0: overspent. From stack/prometheus/rules/slo.yml.")
+    d.stat("Latency budget left (30 d)", [q("slo:fruit_latency:budget_remaining", "budget left")],
+           unit="percentunit", w=6, h=8,
+           description="Share of the 30-day latency budget (1 % of /fruit requests over 0.75 s) not spent yet.")
+    d.ts("Burn rates (1 = the budget lasts 30 days)",
+         [q("slo:fruit_errors:ratio_rate1h / 0.005", "availability 1h"),
+          q("slo:fruit_errors:ratio_rate5m / 0.005", "availability 5m"),
+          q("slo:fruit_slow:ratio_rate1h / 0.01", "latency 1h"),
+          q("slo:fruit_slow:ratio_rate5m / 0.01", "latency 5m")], w=12,
+         description="The fast-burn alerts fire above 14.4 on both the 1h and 5m curves; the slow ones above 6 "
+         "over 6h and 30m.")
     mark_needs(d)
     return d
 
