@@ -9,6 +9,8 @@
 #                        with a hint, and exit 1.
 #   check_e2e.sh states  derives, builds and runs the state after each exercise 0 to 5 in turn:
 #                        `workshop/check 0-5` must report exactly the exercises up to it done.
+#   check_e2e.sh walk    the same on the attendee's path: the starting point with the guide's code
+#                        blocks of exercises 0..n pasted in (tools/inplace.py --walk n), n = 0 to 5.
 #   check_e2e.sh full FRONTEND BACKEND [MQTOOL]
 #                        the instrumented services of this build: exercises 0-5 pass; 6 passes on
 #                        the test Prometheus; 7 and 8 on the stack's dashboard files (no Grafana
@@ -131,10 +133,17 @@ start_stack
 psql_q "CREATE SCHEMA $SCHEMA" >/dev/null
 redis-cli -n "$REDIS_DB" FLUSHDB >/dev/null
 
-if [[ $MODE == states ]]; then
+if [[ $MODE == states || $MODE == walk ]]; then
 	for n in 0 1 2 3 4 5; do
-		"$WS/run" "$n" --build-only --no-stack --dir "$WORK/state$n" -j "$(nproc)" >/dev/null
-		FE_BIN="$WORK/state$n/build/services/frontend" BE_BIN="$WORK/state$n/build/services/backend"
+		if [[ $MODE == walk ]]; then
+			# The attendee's tree: the starting point with the guide's blocks of 0..n pasted in.
+			/usr/bin/python3 "$WS/tools/inplace.py" --work "$WORK/inplace" --walk "$n" -j 2 >/dev/null ||
+				fail "the guide's blocks of exercises 0 to $n do not build (tools/inplace.py --walk $n)"
+			FE_BIN="$WORK/inplace/walk/build/services/frontend" BE_BIN="$WORK/inplace/walk/build/services/backend"
+		else
+			"$WS/run" "$n" --build-only --no-stack --dir "$WORK/state$n" -j "$(nproc)" >/dev/null
+			FE_BIN="$WORK/state$n/build/services/frontend" BE_BIN="$WORK/state$n/build/services/backend"
+		fi
 		start_services_on_test_ports
 		run_check $((n == 5 ? 0 : 1)) 0-5
 		for e in 0 1 2 3 4 5; do
@@ -146,7 +155,7 @@ if [[ $MODE == states ]]; then
 		log "the state after exercise $n: exercises 0 to $n done, the others missing"
 		stop_services
 	done
-	log "PASS: each exercise's state passes exactly the exercises up to it"
+	log "PASS: each exercise's state ($MODE) passes exactly the exercises up to it"
 	exit 0
 fi
 

@@ -213,17 +213,53 @@ def check_exercise(n, page, work, jobs):
     return problems
 
 
+def walk(work, jobs, upto):
+    """The attendee's path: the starting point, then every page's blocks 0..upto pasted on top of
+    the previous ones (not on the reference states), built after each page. Returns problems."""
+    fresh = os.path.join(work, "walk-src")
+    shutil.rmtree(fresh, ignore_errors=True)
+    subprocess.run([sys.executable, os.path.join(WORKSHOP, "derive"), "tree", "start", fresh],
+                   check=True, capture_output=True)
+    tree = os.path.join(work, "walk")
+    for n, page in pages().items():
+        if n > upto:
+            break
+        blocks, _ = page_blocks(page)
+        if not blocks:
+            continue
+        for b in blocks:
+            try:
+                paste(fresh, b)
+            except ValueError as e:
+                return [f"walk: {e}"]
+        sync(fresh, tree)
+        ok, out = build(tree, jobs)
+        if not ok:
+            errors = [l for l in out.splitlines() if "error" in l][:12]
+            return [f"walk: after exercise {n}'s blocks the tree does not build:\n    " + "\n    ".join(errors)]
+        print(f"ok   walk: the starting point with the blocks of exercises 0 to {n} builds")
+    return []
+
+
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("exercises", nargs="*", type=int)
     ap.add_argument("--work", default=None, help="work folder (default: a temporary one)")
     ap.add_argument("-j", type=int, default=2)
+    ap.add_argument("--walk", type=int, metavar="N", default=None,
+                    help="instead: paste pages 0..N cumulatively onto the starting point, as an "
+                    "attendee does, building after each (the tree is WORK/walk)")
     args = ap.parse_args(argv)
     import tempfile
 
     work = args.work or tempfile.mkdtemp(prefix="ws-inplace.")
     os.makedirs(work, exist_ok=True)
     problems = []
+    if args.walk is not None:
+        problems = walk(work, args.j, args.walk)
+        for p in problems:
+            print(f"FAIL {p}")
+        return 1 if problems else 0
     try:
         for n, page in pages().items():
             if args.exercises and n not in args.exercises:
