@@ -11,6 +11,9 @@
 #                        `workshop/check 0-5` must report exactly the exercises up to it done.
 #   check_e2e.sh walk    the same on the attendee's path: the starting point with the guide's code
 #                        blocks of exercises 0..n pasted in (tools/inplace.py --walk n), n = 0 to 5.
+#   check_e2e.sh slo FRONTEND BACKEND [MQTOOL]
+#                        exercise 11: the frontend slowed (--latency-ms 800-1200) until the fast-burn
+#                        alert fires while the slow one does not; workshop/check 11 passes.
 #   check_e2e.sh full FRONTEND BACKEND [MQTOOL]
 #                        the instrumented services of this build: exercises 0-5 pass; 6 passes on
 #                        the test Prometheus; 7 and 8 on the stack's dashboard files (no Grafana
@@ -187,7 +190,47 @@ if [[ $MODE == start ]]; then
 	exit 0
 fi
 
-[[ $MODE == full ]] || fail "unknown mode $MODE (start or full)"
+if [[ $MODE == slo ]]; then
+	# Exercise 11: healthy /fruit traffic, then the frontend restarted with every request slower
+	# than 0.75 s: the fast-burn latency alert must fire (for: 2m) while the slow one does not
+	# (for: 15m), and workshop/check 11 must say so.
+	require_binaries "$FE_BIN" "$BE_BIN"
+	start_services_on_test_ports
+	fruit_traffic() { # $1 seconds of GET and POST /fruit, 4 loops
+		local end=$((SECONDS + $1)) pids=() i
+		for i in 1 2 3 4; do
+			(while ((SECONDS < end)) && [[ -d $WORK ]]; do # cleanup removes $WORK: stop then
+				curl -sS -o /dev/null "$FE/fruit?name=apples" || true
+				curl -sS -o /dev/null -X POST -H 'Content-Type: application/json' \
+					-d '{"fruit": "pears", "quantity": 1}' "$FE/fruit" || true
+			done) &
+			pids+=($!)
+		done
+		wait "${pids[@]}"
+	}
+	fruit_traffic 20
+	wait_value 'count(slo:fruit_slow:ratio_rate5m)' 1 30
+	run_check 1 11
+	expect_text "no fast-burn alert has fired"
+	log "restarting the frontend with --latency-ms 800-1200 (every /fruit over 0.75 s)"
+	kill -TERM "${PID[frontend]}"
+	wait "${PID[frontend]}" 2>/dev/null || true
+	run_bg frontend "$FE_BIN" --latency-ms 800-1200
+	wait_http "$FE/hello" frontend 30
+	fruit_traffic 200 &
+	burn=$!
+	wait_value 'count(ALERTS{alertname="FruitLatencyFastBurn", alertstate="firing"})' 1 240
+	wait_value 'count(ALERTS{alertname="FruitLatencySlowBurn", alertstate="firing"})' "" 1
+	log "FruitLatencyFastBurn fires, FruitLatencySlowBurn does not"
+	run_check 0 11
+	expect_text "FruitLatencyFastBurn fired at"
+	kill "$burn" 2>/dev/null || true
+	wait "$burn" 2>/dev/null || true
+	log "PASS: a fast burn fires its alert before the slow one; workshop/check 11 passes"
+	exit 0
+fi
+
+[[ $MODE == full ]] || fail "unknown mode $MODE (start, states, walk, slo or full)"
 require_binaries "$FE_BIN" "$BE_BIN"
 start_services_on_test_ports
 run_check 0 0-5
