@@ -114,6 +114,39 @@ def quantiles(metric, by="le", sel="", window="5m", qs=(0.5, 0.95, 0.99), legend
               f"{legend_prefix}p{int(x * 100)}") for x in qs]
 
 
+# Which exercise adds each metric the workshop dashboard uses: the guide's own (what its pages
+# have the attendee write) and the reference patch's extras (only in workshop/patches/exNN.patch).
+GUIDE_METRICS = {"hello_total": 1, "all_fruits": 2, "recent_fruits": 3, "quantity_total": 3,
+                 "http_latency": 4, "http_requests_total": 4, "errors_total": 4,
+                 "job_duration_seconds": 5, "jobs_outcome_total": 5}
+PATCH_METRICS = {"cache_requests_total": 4, "mq_publish_total": 4, "mq_publish_latency": 4,
+                 "hello_jobs_pending": 4, "hello_jobs_dropped_total": 4, "orders_in_doubt_total": 4,
+                 "jobs_total": 5, "worker_busy": 5, "database_insert_latency": 5,
+                 "cache_delete_latency": 5, "mq_read_latency": 5, "orders_duplicate_total": 5,
+                 "orders_cancelled_total": 5}
+
+
+def mark_needs(d):
+    """Appends to each panel's description which exercise adds the metrics it queries, so an
+    attendee comparing it with their own dashboard knows why a panel is empty."""
+    import re
+
+    for p in d.d["panels"]:
+        text = " ".join(t["expr"] for t in p.get("targets", []))
+        names = set(re.findall(r"[a-z_]+", text))
+        guide = sorted({(n, GUIDE_METRICS[n]) for n in names if n in GUIDE_METRICS}, key=lambda x: (x[1], x[0]))
+        patch = sorted({(n, PATCH_METRICS[n]) for n in names if n in PATCH_METRICS}, key=lambda x: (x[1], x[0]))
+        notes = []
+        if guide:
+            notes.append(f"Needs exercise {max(e for _, e in guide)} ({', '.join(n for n, _ in guide)}).")
+        if patch:
+            notes.append("Needs the reference patch " + ", ".join(
+                sorted({f"ex{e:02d}.patch" for _, e in patch})) + f" ({', '.join(n for n, _ in patch)}): "
+                "the guide's pages do not add it.")
+        if notes:
+            p["description"] = (p.get("description", "") + " " + " ".join(notes)).strip()
+
+
 def workshop():
     d = Dash("workshop", "Metrics workshop", ["workshop"],
              "The workshop's frontend, backend and queue: the panels of exercise 7 and more.")
@@ -123,7 +156,7 @@ def workshop():
            description="1 when Prometheus' last scrape of the job succeeded.")
     d.stat("Probes OK", [q('probe_success{job="blackbox_http"}', "{{instance}}")], w=8, h=4,
            thresholds=UP_STEPS, mappings=UP_MAPPINGS,
-           description="Blackbox exporter http_2xx probes (Prometheus, exporters, the frontend's /hello).")
+           description="Blackbox exporter http_2xx probes (Prometheus, Alertmanager, the exporters).")
     d.row("Fruits (exercises 2 and 3)")
     d.stat("Fruits inserted in the last minute", [q("sum(recent_fruits)", "all fruits"), q("all_fruits", "all_fruits gauge")],
            w=6, h=8, description="sum(recent_fruits): the last /fruit reads of each fruit, summed.")
@@ -182,6 +215,22 @@ def workshop():
                                     "published"),
                                   q('sum(rate(rabbitmq_channel_messages_acked_total{queue="task_queue"}[1m]))',
                                     "acked")], unit="ops", w=8)
+    d.row("SLOs of /fruit (exercise 11)")
+    d.stat("Availability budget left (30 d)", [q("slo:fruit_availability:budget_remaining", "budget left")],
+           unit="percentunit", w=6, h=8,
+           description="Share of the 30-day error budget (0.5 % server errors of /fruit) not spent yet; "
+           "below 0: overspent. From stack/prometheus/rules/slo.yml.")
+    d.stat("Latency budget left (30 d)", [q("slo:fruit_latency:budget_remaining", "budget left")],
+           unit="percentunit", w=6, h=8,
+           description="Share of the 30-day latency budget (1 % of /fruit requests over 0.75 s) not spent yet.")
+    d.ts("Burn rates (1 = the budget lasts 30 days)",
+         [q("slo:fruit_errors:ratio_rate1h / 0.005", "availability 1h"),
+          q("slo:fruit_errors:ratio_rate5m / 0.005", "availability 5m"),
+          q("slo:fruit_slow:ratio_rate1h / 0.01", "latency 1h"),
+          q("slo:fruit_slow:ratio_rate5m / 0.01", "latency 5m")], w=12,
+         description="The fast-burn alerts fire above 14.4 on both the 1h and 5m curves; the slow ones above 6 "
+         "over 6h and 30m.")
+    mark_needs(d)
     return d
 
 

@@ -28,8 +28,13 @@ fail() {
 	exit 1
 }
 
+# The EXIT trap. Runs with errexit off: under set -e, the first failing command in here would end
+# the shell before the processes are stopped (the test Prometheus stayed on its port, and the next
+# run failed "port busy"). cleanup RC exits with RC; without an argument, with the status it found.
 cleanup() {
 	local rc=$?
+	set +e
+	(($#)) && rc=$1
 	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
 	for p in "${PIDS[@]}"; do
 		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
@@ -46,6 +51,9 @@ cleanup() {
 	exit "$rc"
 }
 trap cleanup EXIT
+# A signal (CTest's timeout, Ctrl-C) ends the script through its EXIT trap, so the processes go too.
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 require_binaries() {
 	local b missing=()

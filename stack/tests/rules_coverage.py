@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Checks that the promtool unit tests cover the rules: every alert of alerts.yml has at least one case
-where it fires and one where it is expected silent, and every recording rule of recording.yml is
+"""Checks that the promtool unit tests cover the rules: every alert of alerts.yml and slo.yml has at least one case
+where it fires and one where it is expected silent, and every recording rule of recording.yml and slo.yml is
 evaluated by a promql_expr_test. Usage: rules_coverage.py <stack dir>"""
 import sys
 
@@ -15,12 +15,14 @@ def rules(path, kind):
 
 def main():
     stack = sys.argv[1]
-    alerts = rules(f"{stack}/prometheus/rules/alerts.yml", "alert")
-    records = rules(f"{stack}/prometheus/rules/recording.yml", "record")
-    with open(f"{stack}/tests/promtool/alerts_test.yml", encoding="utf-8") as f:
-        atests = yaml.safe_load(f)["tests"]
-    with open(f"{stack}/tests/promtool/recording_test.yml", encoding="utf-8") as f:
-        rtests = yaml.safe_load(f)["tests"]
+    files = ("alerts.yml", "recording.yml", "slo.yml")  # slo.yml: exercise 11's SLO rules
+    alerts = [a for n in files for a in rules(f"{stack}/prometheus/rules/{n}", "alert")]
+    records = [r for n in files for r in rules(f"{stack}/prometheus/rules/{n}", "record")]
+    tests = []
+    for n in ("alerts_test.yml", "recording_test.yml", "slo_test.yml"):
+        with open(f"{stack}/tests/promtool/{n}", encoding="utf-8") as f:
+            tests += yaml.safe_load(f)["tests"]
+    atests = rtests = tests
     fires, silent = set(), set()
     for t in atests:
         for c in t.get("alert_rule_test", []):

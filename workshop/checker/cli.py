@@ -22,6 +22,8 @@ EXERCISES = {
     7: ("Grafana: a dashboard of your own", stack_checks.exercise7),
     8: ("Grafana: open-source dashboards for the exporters", stack_checks.exercise8),
     9: ("alerting: rules, Alertmanager, an alert that fired", stack_checks.exercise9),
+    # 10 is the cluster exercise (stack/cluster), checked on its own page.
+    11: ("SLOs: /fruit's SLIs, multi-window burn-rate alerts, a fast burn", stack_checks.exercise11),
 }
 
 
@@ -36,12 +38,12 @@ def parse_selection(words):
                 lo, hi = (int(x) for x in part.split("-", 1))
                 if lo > hi:
                     raise ValueError(f"empty range {part}")
-                chosen.update(range(lo, hi + 1))
+                chosen.update(n for n in range(lo, hi + 1) if n in EXERCISES or lo == hi)
             else:
                 chosen.add(int(part))
     bad = sorted(n for n in chosen if n not in EXERCISES)
     if bad:
-        raise ValueError(f"no exercise {bad[0]} (there are 0 to 9)")
+        raise ValueError(f"no exercise {bad[0]} (there are {', '.join(str(n) for n in EXERCISES)})")
     return sorted(chosen)
 
 
@@ -65,6 +67,9 @@ def main(argv=None):
                    help="Prometheus URL (env WORKSHOP_PROMETHEUS; default %(default)s)")
     p.add_argument("--alertmanager", default=env("WORKSHOP_ALERTMANAGER", "http://localhost:9093"),
                    help="Alertmanager URL (env WORKSHOP_ALERTMANAGER; default %(default)s)")
+    p.add_argument("--webhook", default=env("WORKSHOP_WEBHOOK", "http://localhost:9099"),
+                   help="the stack's webhook receiver of Alertmanager's notifications (env "
+                   "WORKSHOP_WEBHOOK; default %(default)s)")
     p.add_argument("--grafana", default=env("WORKSHOP_GRAFANA", "http://localhost:3000"),
                    help="Grafana URL (env WORKSHOP_GRAFANA; default %(default)s); login from "
                    "GRAFANA_USER / GRAFANA_PASSWORD (default admin/admin)")
@@ -81,7 +86,7 @@ def main(argv=None):
         p.error(str(e))
     ctx = Context(args.frontend, args.backend, args.prometheus, args.alertmanager, args.grafana,
                   (env("GRAFANA_USER", "admin"), env("GRAFANA_PASSWORD", "admin")), args.dashboard,
-                  args.timeout)
+                  args.timeout, args.webhook)
     printer = Printer(color={"auto": None, "always": True, "never": False}[args.color])
     results = []
     for n in chosen:

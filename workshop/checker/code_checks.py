@@ -86,6 +86,16 @@ def delta(fetch, read, action, expected, tries=TRIES):
     return last
 
 
+STOP_TRAFFIC = ("count each request once; if a traffic generator (or anything else) sends requests "
+                "too, stop it and check again")
+
+
+def moved_hint(change, hint):
+    """The hint of a value that moved by the wrong amount: the registration hint when it did not
+    move at all, else the stop-the-traffic one (other requests move it while the checker measures)."""
+    return hint if change == 0 else STOP_TRAFFIC
+
+
 def reader(sample, labels_=None):
     return lambda expo: expo.value(sample, labels_)
 
@@ -154,7 +164,7 @@ def exercise1(ctx, res):
                      "call promc_counter_inc(hello_total) in the /hello handler (fe_hello)")
         else:
             res.miss(f"GET /hello raised hello_total by {web.fmt(change)}, not 1 (tried {TRIES} times)",
-                     "count each request once; if a traffic generator is running, stop it and check again")
+                     STOP_TRAFFIC)
         change, _, _, _ = delta(ctx.frontend_metrics, read,
                                 lambda: expect(ctx.fruit_get("apples"), 200, "GET /fruit"), 0)
         if change == 0:
@@ -248,7 +258,7 @@ def counter_with_labels(ctx, res, expo):
                    f"({web.fmt(before)} -> {web.fmt(after)})")
         else:
             res.miss(f'an order of 3 apples moved quantity_total{{fruit="apples"}} by {web.fmt(change)}, not 3',
-                     hint)
+                     moved_hint(change, hint))
         change, _, _, _ = delta(
             ctx.frontend_metrics, read,
             lambda: expect(ctx.fruit_post("apples", 0), 400, 'POST /fruit {"fruit":"apples","quantity":0}'), 0)
@@ -256,7 +266,8 @@ def counter_with_labels(ctx, res, expo):
             res.ok("a refused order (quantity 0) left quantity_total alone")
         else:
             res.miss(f"a refused order (quantity 0) moved quantity_total by {web.fmt(change)}",
-                     "count an order only after it has been validated and accepted")
+                     "count an order only after it has been validated and accepted; if a traffic "
+                     "generator is running, stop it and check again")
         labels(res, ctx.frontend_metrics(), "quantity_total", ["fruit"], hint)
     except ActionFailed as e:
         res.miss(e.text, e.hint)
@@ -318,7 +329,7 @@ def exercise4(ctx, res):
             name = f'http_latency{{method="{method}",endpoint="{endpoint}"}}'
             if change != 1:
                 res.miss(f"{method} {endpoint} moved {name}'s count by {web.fmt(change)}, not 1",
-                         hint if change == 0 else "observe once per request; stop other traffic and retry")
+                         moved_hint(change, hint))
                 continue
             if not 0 < spent <= resp.elapsed + 0.25:
                 res.miss(f"{method} {endpoint} took {resp.elapsed:.3f} s but added {spent:.4g} s to "
@@ -339,7 +350,7 @@ def moves_by_one(ctx, res, sample, sel, action, what, hint):
     shown = sample + "{" + ",".join(f'{k}="{v}"' for k, v in sel.items()) + "}"
     if change == 1:
         return res.ok(f"{what} raised {shown} by 1 ({web.fmt(before)} -> {web.fmt(after)})")
-    return res.miss(f"{what} moved {shown} by {web.fmt(change)}, not 1", hint)
+    return res.miss(f"{what} moved {shown} by {web.fmt(change)}, not 1", moved_hint(change, hint))
 
 
 def request_counters(ctx, res):
@@ -406,17 +417,55 @@ def exercise5(ctx, res):
     else:
         res.miss("job_duration_seconds_count did not move within 10 s of GET /hello queueing a job",
                  "observe every job's duration (is the backend connected to RabbitMQ?)")
-    job_outcomes(res, ctx.backend_metrics())
+    job_outcomes(ctx, res)
 
 
-def job_outcomes(res, expo):
+OUTCOMES = ("ok", "failed", "retried", "poison")
+RETRY_WAIT = 12.0  # seconds: the backoff between attempts is at most 5 s by default (--retry-ms)
+
+
+def job_outcomes(ctx, res, wait=RETRY_WAIT):
     """jobs_outcome_total{outcome}, which the reference adds with the summary (exercise 9's backend
-    alerts are built on it): a note when absent, its type and label checked when present."""
-    hint = ('promc_counter_new(NULL, "jobs_outcome_total", "...", PROMC_LABELS("outcome")), counted '
-            'with outcome "ok", "failed", "retried" or "poison" for each attempt')
+    alerts are built on it): a note when absent; when present, its type and label, and that the
+    outcomes mean what exercise 5 defines: only ok, failed, retried and poison; "retried" (a new
+    attempt after a failed one) never ahead of "failed", and catching up within the backoff."""
+    hint = ('promc_counter_new(NULL, "jobs_outcome_total", "...", PROMC_LABELS("outcome")): "ok" per job '
+            'done, "failed" per order of a failed attempt, "retried" per order of the next attempt, '
+            '"poison" per dead-lettered message (exercise 5, "The jobs\' outcomes")')
+    try:
+        expo = ctx.backend_metrics()
+    except (web.Unreachable, ValueError) as e:
+        return res.miss(f"cannot read the backend's metrics: {e}")
     if expo.type_of("jobs_outcome_total") is None:
         return res.warn("no jobs_outcome_total yet: not needed here, but exercise 9's alerts "
                         "BackendJobFailures and BackendPoisonMessages are built on it (see the end of "
                         "exercise 5)", hint)
-    if family(res, expo, "jobs_outcome_total", "counter", "backend", hint):
-        labels(res, expo, "jobs_outcome_total", ["outcome"], hint)
+    if not family(res, expo, "jobs_outcome_total", "counter", "backend", hint):
+        return
+    if not labels(res, expo, "jobs_outcome_total", ["outcome"], hint):
+        return
+
+    def counts(e):
+        return {lab.get("outcome"): v for lab, v in e.series("jobs_outcome_total")}
+
+    have = counts(expo)
+    odd = sorted(k for k in have if k not in OUTCOMES)
+    if odd:
+        return res.miss(f"jobs_outcome_total has the outcome {odd[0]!r}; the outcomes are "
+                        f"{', '.join(OUTCOMES)}", hint)
+    failed, retried = have.get("failed", 0), have.get("retried", 0)
+    if retried > failed:
+        return res.miss(f'jobs_outcome_total{{outcome="retried"}} is {web.fmt(retried)}, above '
+                        f'outcome="failed" ({web.fmt(failed)}): "retried" counts a new attempt after a '
+                        "failed one, so it can never be ahead", hint)
+    if failed == 0:
+        return res.ok("jobs_outcome_total counts only ok, failed, retried and poison (no failed attempt "
+                      "yet: about one database session in ten fails, give it a minute)")
+    later = poll(lambda: counts(ctx.backend_metrics()), lambda c: c.get("retried", 0) >= failed, wait)
+    if later.get("retried", 0) >= failed:
+        return res.ok(f"jobs_outcome_total: {web.fmt(failed)} failed attempts were each followed by a "
+                      f"retried one (retried {web.fmt(retried)} -> {web.fmt(later.get('retried', 0))})")
+    return res.miss(f'jobs_outcome_total{{outcome="retried"}} did not follow outcome="failed" within '
+                    f"{wait:g} s ({web.fmt(later.get('retried', 0))} retried after {web.fmt(failed)} "
+                    "failed)", "count \"retried\" once per order when its next attempt starts, after "
+                    "the backoff")

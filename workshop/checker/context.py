@@ -11,14 +11,16 @@ from . import web
 
 class Context:
     def __init__(self, frontend, backend, prometheus, alertmanager, grafana, grafana_auth,
-                 dashboards, timeout):
+                 dashboards, timeout, webhook="http://localhost:9099"):
         self.frontend = frontend.rstrip("/")
         self.backend = backend.rstrip("/")
         self.prometheus = prometheus.rstrip("/")
         self.alertmanager = alertmanager.rstrip("/")
         self.grafana = grafana.rstrip("/")
         self.grafana_auth = grafana_auth
+        self.webhook = webhook.rstrip("/")  # the stack's receiver of Alertmanager's notifications
         self.dashboards = dashboards
+        self.rejected = []  # titles of the stack's own dashboards seen (and left out) by 7 and 8
         self.timeout = timeout
 
     # ---- the services' metrics ----
@@ -55,6 +57,16 @@ class Context:
     def prom_query(self, expr):
         """Instant query: the result list. Raises Unreachable or ValueError (bad query)."""
         r = web.request(web.join(self.prometheus, "/api/v1/query", {"query": expr}),
+                        timeout=self.timeout)
+        doc = r.json() or {}
+        if r.status != 200 or doc.get("status") != "success":
+            raise ValueError(doc.get("error") or f"HTTP {r.status}")
+        return doc["data"]["result"]
+
+    def prom_range(self, expr, start, end, step):
+        """Range query: the result matrix ([{metric, values}])."""
+        r = web.request(web.join(self.prometheus, "/api/v1/query_range",
+                                 {"query": expr, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": step}),
                         timeout=self.timeout)
         doc = r.json() or {}
         if r.status != 200 or doc.get("status") != "success":

@@ -8,9 +8,13 @@
    receives from Prometheus, every workshop alert watches series that exist, and an alert fired.
 """
 
+import datetime
+import glob
 import json
+import os
 import math
 import re
+import time
 
 from . import promql, web
 
@@ -26,7 +30,13 @@ SEED_QUERIES = [
     ('count by(job) ({__name__=~".+"})', "every scraped job"),
     ('{job="frontend"}', "everything the frontend exposes"),
 ]
-SYNTHETIC = re.compile(r"^(up|scrape_\w+)$")
+# Series in Prometheus that are not the target's own metrics: what Prometheus adds per scrape
+# (up, scrape_*), its alerts (ALERTS, ALERTS_FOR_STATE, with the alert's job label) and recording
+# rules' output (level:metric:operations names, some with job="frontend"). At the starting point,
+# {job="frontend"} returns only these.
+SYNTHETIC = re.compile(r"^(up|scrape_\w+|ALERTS|ALERTS_FOR_STATE|.*:.*)$")
+NOT_OWN = 'up|scrape_.+|ALERTS|ALERTS_FOR_STATE|.*:.*'
+SERVICE_JOBS = ("frontend", "backend")
 WORKSHOP_METRIC = re.compile(
     r"\b(hello_total|all_fruits|recent_fruits|quantity_total|http_latency(_bucket|_count|_sum)?|"
     r"http_requests_total|errors_total|cache_requests_total|mq_publish_total|mq_publish_latency\w*|"
@@ -81,7 +91,8 @@ def targets_up(ctx, res, jobs):
                 err = t.get("lastError") or "not scraped yet"
                 ok = res.miss(f"Prometheus cannot scrape {job} at {t['scrapeUrl']}: {err}",
                               "is it running and serving /metrics (exercise 0)? A new target is "
-                              "scraped within 15 s")
+                              "scraped within 15 s; see Status > Targets (native Prometheus 2.42: "
+                              ":9090/classic/targets; Docker's Prometheus 3: :9090/targets)")
     return ok
 
 
@@ -99,15 +110,37 @@ def exercise6(ctx, res):
         if not result:
             res.miss(f"{expr} returns nothing", why)
             continue
+        if expr.startswith("count by(job)"):
+            jobs_have_own_series(ctx, res, expr, result)
+            continue
         if not own:
-            res.miss(f"{expr} returns only Prometheus' own up/scrape_* series, nothing the service "
-                     "exposes", why)
+            res.miss(f"{expr} returns only what Prometheus adds itself (up, scrape_*, ALERTS, "
+                     "recording rules), nothing the service exposes", why)
             continue
         values = [float(r["value"][1]) for r in result]
         if all(math.isnan(v) for v in values):
             res.ok(f"{expr} {short(result)} (no requests in the last 5 minutes: send some traffic)")
         else:
             res.ok(f"{expr} {short(result)}")
+
+
+def jobs_have_own_series(ctx, res, expr, result):
+    """count by(job) counts Prometheus' own up/scrape_* series too (5 per target, even for a target
+    that answers 404): the frontend and backend rows must count series they expose themselves."""
+    try:
+        own = {r["metric"].get("job"): float(r["value"][1]) for r in ctx.prom_query(
+            f'count by (job) ({{job=~"{"|".join(SERVICE_JOBS)}", __name__!~"{NOT_OWN}"}})')}
+    except (web.Unreachable, ValueError) as e:
+        return res.miss(f"{expr}: {e}")
+    jobs = {r["metric"].get("job") for r in result}
+    missing = [j for j in SERVICE_JOBS if not own.get(j)]
+    if missing:
+        return res.miss(f"{expr} returns {len(jobs)} jobs, but {' and '.join(missing)} "
+                        f"{'has' if len(missing) == 1 else 'have'} only Prometheus' own up/scrape_* "
+                        "series, nothing the service exposes",
+                        "Prometheus must scrape the service's /metrics (exercise 0, then wait 15 s)")
+    return res.ok(f"{expr}: {len(jobs)} jobs; frontend {web.fmt(own['frontend'])} series of its "
+                  f"own, backend {web.fmt(own['backend'])}")
 
 
 # ---- dashboards (7 and 8) -----------------------------------------------------------------------
@@ -155,6 +188,54 @@ def grafana_dashboards(ctx, res):
     return out
 
 
+def model_problems(model):
+    """What keeps a dashboard JSON from being the model Grafana imports (Dashboards > New > Import,
+    or a provisioned file): the fields it needs, with the types it expects. [] when fine."""
+    if not isinstance(model, dict):
+        return ["the file holds no JSON object"]
+    out = []
+    if not isinstance(model.get("title"), str) or not model["title"].strip():
+        out.append('no "title" (a string)')
+    if "schemaVersion" in model and not isinstance(model["schemaVersion"], int):
+        out.append('"schemaVersion" is not a number')
+    panels = model.get("panels")
+    if not isinstance(panels, list) or not panels:
+        return out + ['no "panels" (a list of panel objects)']
+    ids = []
+
+    def check(p, where):
+        if not isinstance(p, dict):
+            return out.append(f"{where} is not an object")
+        name = f"{where} ({p.get('title')!r})" if p.get("title") else where
+        if not isinstance(p.get("type"), str):
+            out.append(f'{name} has no "type" (e.g. "timeseries", "stat", "row")')
+        if "id" in p:
+            ids.append(p["id"])
+        pos = p.get("gridPos")
+        if not isinstance(pos, dict) or not all(isinstance(pos.get(k), int) for k in "hwxy"):
+            out.append(f'{name} has no "gridPos" with whole numbers h, w, x, y')
+        elif not (0 <= pos["x"] and pos["x"] + pos["w"] <= 24):
+            out.append(f"{name}: gridPos x + w is {pos['x'] + pos['w']}, past the 24 columns")
+        targets = p.get("targets", [])
+        if not isinstance(targets, list):
+            out.append(f'{name}: "targets" is not a list')
+            targets = []
+        for t in targets:
+            if not isinstance(t, dict) or not isinstance(t.get("refId"), str):
+                out.append(f'{name} has a target without a "refId" ("A", "B"...)')
+            elif "expr" in t and not isinstance(t["expr"], str):
+                out.append(f'{name}: target {t["refId"]}\'s "expr" is not a string')
+        for i, child in enumerate(p.get("panels") or []):
+            check(child, f"{name}, panel {i + 1}")
+
+    for i, p in enumerate(panels):
+        check(p, f"panel {i + 1}")
+    dup = sorted({i for i in ids if ids.count(i) > 1}, key=str)
+    if dup:
+        out.append(f"panel id {dup[0]} is used twice (each panel needs its own id)")
+    return out
+
+
 def file_dashboards(ctx, res):
     out = []
     for path in ctx.dashboards:
@@ -162,21 +243,123 @@ def file_dashboards(ctx, res):
             with open(path, encoding="utf-8") as f:
                 model = json.load(f)
         except (OSError, ValueError) as e:
-            res.miss(f"cannot read the dashboard file {path}: {e}")
+            res.miss(f"cannot read the dashboard file {path}: {e}",
+                     "a dashboard file is JSON: start from workshop/exercises/dashboard-skeleton.json")
             continue
-        model = model.get("dashboard", model)  # the API's envelope or the bare model
-        out.append(Dashboard(model.get("title", path), path, model))
+        if isinstance(model, dict):
+            model = model.get("dashboard", model)  # the API's envelope or the bare model
+        problems = model_problems(model)
+        if problems:
+            res.miss(f"{path} is not a Grafana dashboard model: {'; '.join(problems[:4])}",
+                     "compare it with workshop/exercises/dashboard-skeleton.json (exercise 7 explains "
+                     "the fields)")
+            continue
+        board = Dashboard(model.get("title", path), path, model)
+        res.ok(f"{path} is a Grafana dashboard model: {len(board.queries)} queries in "
+               f"{len(model['panels'])} panels")
+        for p in empty_panels(model):
+            res.warn(f"{path}: panel {p!r} has no query yet")
+        out.append(board)
     return out
 
 
+def empty_panels(model):
+    """Titles of the panels (not rows) that have no query."""
+    out = []
+
+    def walk(panels):
+        for p in panels or []:
+            if p.get("type") != "row" and not any(
+                    isinstance(t, dict) and str(t.get("expr", "")).strip() for t in p.get("targets") or []):
+                out.append(p.get("title") or "(untitled)")
+            walk(p.get("panels"))
+
+    walk(model.get("panels"))
+    return out
+
+
+def needs(expr):
+    """'exercise N' for the latest exercise whose metric a query uses, or None."""
+    ns = []
+    for sel in promql.selectors(expr):
+        family = promql.metric_name(sel) or ""
+        for suffix in SAMPLE_SUFFIXES:
+            if family.endswith(suffix):
+                family = family[: -len(suffix)]
+        if family in ADDED_BY:
+            ns.append(ADDED_BY[family])
+    return f"exercise {max(ns)}" if ns else None
+
+
+STACK_DASHBOARDS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "stack", "grafana", "dashboards")
+
+
+def stack_dashboards():
+    """[(file, uid, title, set of queries)] of the dashboards the stack provisions."""
+    out = []
+    for path in sorted(glob.glob(os.path.join(STACK_DASHBOARDS, "*.json"))):
+        try:
+            with open(path, encoding="utf-8") as f:
+                model = json.load(f)
+        except (OSError, ValueError):
+            continue
+        out.append((os.path.relpath(path, os.path.dirname(os.path.dirname(STACK_DASHBOARDS))),
+                    model.get("uid"), model.get("title"), {e for _, e in promql.dashboard_queries(model)}))
+    return out
+
+
+def stack_copy(board):
+    """The stack's dashboard this one is (same uid or title, or most of its queries: a renamed copy),
+    or None: those are provisioned for everyone and are not the attendee's work."""
+    mine = {e for _, e in board.queries}
+    title = (board.title or "").strip().lower()
+    for path, uid, stitle, queries in stack_dashboards():
+        if board.model.get("uid") and board.model.get("uid") == uid:
+            return f"{path}, uid {uid!r}"
+        if title and title == (stitle or "").strip().lower():
+            return f"{path}, title {stitle!r}"
+        if len(queries) >= 3 and len(mine & queries) >= 0.8 * len(queries):
+            return f"{path}: {len(mine & queries)} of its {len(queries)} queries"
+    return None
+
+
+SKELETON = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "exercises",
+                        "dashboard-skeleton.json")
+
+
+def skeleton_queries():
+    try:
+        with open(SKELETON, encoding="utf-8") as f:
+            return {e for _, e in promql.dashboard_queries(json.load(f))}
+    except (OSError, ValueError):
+        return set()
+
+
 def collect_dashboards(ctx, res):
+    """The attendee's dashboards (Grafana's and --dashboard files), the stack's own left out with a
+    note; None when there is nothing to read."""
     boards = grafana_dashboards(ctx, res)
     if boards is None and not ctx.dashboards:
         res.miss(f"Grafana does not answer at {ctx.grafana}, and no --dashboard file was given",
                  "the Docker stack runs Grafana on :3000 (Debian has no package for it); without it, "
-                 "export your dashboard (Share > Export > Save to file) and pass --dashboard FILE")
+                 "write or export your dashboard (exercise 7) and pass --dashboard FILE")
         return None
-    return (boards or []) + file_dashboards(ctx, res)
+    out = []
+    for b in (boards or []) + file_dashboards(ctx, res):
+        copy = stack_copy(b)
+        if copy:
+            ctx.rejected.append(b.title)
+            res.warn(f"dashboard {b.title!r} from {b.origin} is the stack's own ({copy}): provisioned "
+                     "for everyone, it does not count")
+            continue
+        given = skeleton_queries()
+        if any(e in given for _, e in b.queries):
+            b.queries = [(t, e) for t, e in b.queries if e not in given]
+            res.warn(f"dashboard {b.title!r}: the skeleton's example panel ({', '.join(sorted(given))}) "
+                     "is not counted; the panels you add are")
+        out.append(b)
+    return out
 
 
 def run_queries(ctx, board, keep):
@@ -198,7 +381,10 @@ def judge_boards(ctx, res, boards, keep, what, hint):
     candidates = [b for b in boards if any(keep(e) for _, e in b.queries)]
     if not candidates:
         names = ", ".join(repr(b.title) for b in boards) or "none"
-        return res.miss(f"no dashboard queries {what} (dashboards seen: {names})", hint)
+        rejected = ctx.rejected
+        left_out = (f"; left out as the stack's own: {', '.join(repr(t) for t in rejected)}"
+                    if rejected else "")
+        return res.miss(f"no dashboard of yours queries {what} (dashboards seen: {names}{left_out})", hint)
     best = None
     for b in candidates:
         try:
@@ -216,6 +402,10 @@ def judge_boards(ctx, res, boards, keep, what, hint):
            f"{len(data) + len(empty) + len(failed)} queries on {what} return data")
     for title, expr, err in failed[:3]:
         res.warn(f"panel {title!r}: {expr!r} fails: {err}")
+    for title, expr in empty[:5]:
+        need = needs(expr)
+        res.warn(f"panel {title!r}: {expr!r} returns no data"
+                 + (f" (its metric comes with {need}; or send some traffic)" if need else ""))
     return b
 
 
@@ -419,25 +609,182 @@ def rules_have_data(ctx, res, alerts):
         res.ok("every alert on the workshop's metrics watches metrics and labels that exist")
 
 
-def fired(ctx, res):
-    how = ('make one fire: stop the backend (Ctrl-C) and wait: ServiceDown{job="backend"} is pending '
-           "at once and firing after its `for: 1m`; see it at :9090/alerts and :9093, then start the "
-           "backend again and watch it resolve")
+HOW_TO_FIRE = ('make one fire: stop the backend (Ctrl-C) and wait: ServiceDown{job="backend"} is pending '
+               "at once and firing after its `for: 1m`; see it in Prometheus' alerts page (native "
+               "Prometheus 2.42: :9090/classic/alerts; Docker's Prometheus 3: :9090/alerts) and at :9093, "
+               "then start the backend again and watch it resolve")
+STEP = 5  # seconds: the resolution of the first scrape's time
+ALERT_STEP = 1  # seconds: of the alerts' firing runs (a test Prometheus evaluating every 2 s can
+# fire an alert for a few seconds only; 3600 points per series for the hour)
+
+
+def clock(t):
+    return time.strftime("%H:%M:%S", time.localtime(t))
+
+
+def services_first_up(ctx):
+    """job -> when, in the last hour, Prometheus first scraped the job's /metrics (Unix s)."""
+    expr = (f'min by (job) (min_over_time(timestamp(up{{job=~"{"|".join(SERVICE_JOBS)}"}} == 1)'
+            f"[1h:{STEP}s]))")
+    return {r["metric"].get("job"): float(r["value"][1]) for r in ctx.prom_query(expr)}
+
+
+def firing_starts(ctx, now):
+    """[(labels, t)]: every time in the last hour an alert started firing (a run of samples of
+    ALERTS{alertstate="firing"} that begins at t)."""
+    out = []
+    for series in ctx.prom_range('ALERTS{alertstate="firing"}', now - 3600, now, ALERT_STEP):
+        times = sorted(float(t) for t, _ in series["values"])
+        for prev, t in zip([None] + times, times):
+            if prev is None or t - prev > 1.5 * ALERT_STEP:
+                out.append((series["metric"], t))
+    return out
+
+
+def parse_time(text):
+    """An RFC 3339 time from Alertmanager (nanoseconds, Z) as Unix seconds, or None."""
+    m = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$", text or "")
+    if not m:
+        return None
+    frac = (m.group(2) or ".0")[:7]
+    zone = "+00:00" if m.group(3) == "Z" else m.group(3)
+    return datetime.datetime.fromisoformat(m.group(1) + frac + zone).timestamp()
+
+
+def received(ctx, alert, since):
+    """Where the alert (alertname and job) arrived after `since`: Alertmanager's active alerts,
+    else the webhook receiver's notifications (Alertmanager forgets an alert once it resolves)."""
+    def same(labels, starts):
+        t = parse_time(starts)
+        return (labels.get("alertname") == alert.get("alertname") and labels.get("job") == alert.get("job")
+                and t is not None and t >= since - STEP)
+
     try:
-        result = ctx.prom_query('count by (alertname) (count_over_time(ALERTS{alertstate="firing"}[1h]))')
+        r = web.request(ctx.alertmanager + "/api/v2/alerts", timeout=ctx.timeout)
+        if r.status == 200 and any(same(a.get("labels", {}), a.get("startsAt")) for a in r.json() or []):
+            return f"Alertmanager has it ({ctx.alertmanager})"
+    except web.Unreachable:
+        pass
+    try:
+        r = web.request(ctx.webhook + "/alerts", timeout=ctx.timeout)
+        notes = r.json() if r.status == 200 else None
+    except web.Unreachable:
+        notes = None
+    for n in notes or []:
+        for a in n.get("alerts", []) if isinstance(n, dict) else []:
+            if same(a.get("labels", {}), a.get("startsAt")):
+                return f"Alertmanager notified the webhook receiver ({ctx.webhook}/alerts)"
+    return None
+
+
+def fired(ctx, res):
+    """An alert the attendee made fire: one that started firing after the attendee's services
+    first served /metrics to Prometheus. The starting point fires ServiceDown for both services
+    (a 404 on /metrics is a failed scrape) and QueueWithoutConsumers while no backend consumes
+    task_queue; those started before and do not count."""
+    now = time.time()
+    try:
+        first = services_first_up(ctx)
+        starts = firing_starts(ctx, now)
     except (web.Unreachable, ValueError) as e:
         return res.miss(f"cannot query ALERTS: {e}")
-    if not result:
-        return res.miss("no alert has fired in the last hour", how)
-    names = sorted(r["metric"].get("alertname", "?") for r in result)
-    res.ok(f"alerts fired in the last hour: {', '.join(names)}")
+    if not first:
+        earlier = sorted({a.get("alertname", "?") for a, _ in starts})
+        return res.miss("Prometheus has not scraped /metrics from the frontend or the backend in the last "
+                        "hour, so no alert can be yours yet"
+                        + (f" (the ones firing, {', '.join(earlier)}, are the starting point's: its "
+                           "services have no /metrics)" if earlier else ""),
+                        "exercise 0 first; then " + HOW_TO_FIRE)
+    since = {job: t for job, t in first.items()}
+    mine = []
+    for labels, t in starts:
+        job = labels.get("job")
+        t0 = since.get(job) if job in SERVICE_JOBS else min(since.values())
+        if t0 is not None and t > t0:
+            mine.append((labels, t, t0))
+    ups = ", ".join(f"{j} at {clock(t)}" for j, t in sorted(first.items()))
+    if not mine:
+        return res.miss(f"no alert has started firing since your services first served /metrics ({ups}); "
+                        "alerts that fired before (the starting point's ServiceDown and "
+                        "QueueWithoutConsumers) do not count", HOW_TO_FIRE)
+    shown = sorted({f'{a.get("alertname", "?")}{{job="{a.get("job", "")}"}} at {clock(t)}' for a, t, _ in mine})
+    res.ok(f"alerts that started firing after your services first served /metrics ({ups}): "
+           + ", ".join(shown[:5]))
+    for labels, t, t0 in mine:
+        where = received(ctx, labels, t0)
+        if where:
+            return res.ok(f'{labels.get("alertname")}{{job="{labels.get("job", "")}"}} reached '
+                          f"Alertmanager: {where}")
+    return res.miss("none of these alerts is in Alertmanager or among the webhook receiver's notifications",
+                    "is Prometheus' alerting section pointing at localhost:9093, and the webhook receiver "
+                    "running (stack/native/up)? Alertmanager forgets an alert once it resolves: run "
+                    "workshop/check 9 while it fires")
+
+
+# ---- exercise 11: SLOs and burn-rate alerts -----------------------------------------------------
+
+SLI_RECORDS = {"slo:fruit_errors:ratio_rate5m": "availability (server errors of /fruit)",
+               "slo:fruit_slow:ratio_rate5m": "latency (/fruit requests over 0.75 s)"}
+WINDOW = re.compile(r"ratio_rate(\d+[mhd])\b|\[(\d+[mhd])\]")
+BURN_HOW = ("provoke a latency burn: restart the frontend with --latency-ms 800-1200 and send /fruit "
+            "traffic (build/services/traffic --mix hello=0,get=1,post=1); the fast-burn alert fires "
+            "within minutes, the slow one not before its 6 h ratio passes 6 % (about 22 minutes) and "
+            "its for: 15m; restart the frontend without the flag afterwards")
+
+
+def burn_windows(query):
+    """The set of windows a burn-rate alert's query uses (ratio_rate1h, [5m]...)."""
+    return {a or b for a, b in WINDOW.findall(query)}
+
+
+def exercise11(ctx, res):
+    if not prometheus_ready(ctx, res):
+        return
     try:
-        expo, _ = web.scrape(ctx.alertmanager + "/metrics", ctx.timeout)
-    except (web.Unreachable, ValueError):
-        return res.miss("cannot read Alertmanager's /metrics to see whether the alert reached it")
-    got = sum(v for lab, v in expo.series("alertmanager_alerts_received_total")
-              if lab.get("status") == "firing")
-    if got > 0:
-        res.ok(f"Alertmanager has received {web.fmt(got)} firing alert notifications since it started")
-    else:
-        res.miss("Alertmanager has received no firing alert since it started", how)
+        groups = ctx.prom_api("/api/v1/rules")["groups"]
+    except (web.Unreachable, ValueError) as e:
+        return res.miss(f"cannot read Prometheus' rules: {e}")
+    records = {r["name"] for g in groups for r in g["rules"] if r.get("type") == "recording"}
+    alerts = [r for g in groups for r in g["rules"] if r.get("type") == "alerting"]
+    for name, what in SLI_RECORDS.items():
+        if name not in records:
+            res.miss(f"no recording rule {name}, the {what} SLI",
+                     "prometheus.yml's rule_files must list rules/slo.yml (exercise 11)")
+            continue
+        try:
+            got = ctx.prom_query(name)
+        except (web.Unreachable, ValueError) as e:
+            res.miss(f"{name}: {e}")
+            continue
+        if got and not math.isnan(float(got[0]["value"][1])):
+            res.ok(f"{name} = {web.fmt(float(got[0]['value'][1]))} (the {what} over 5 minutes)")
+        else:
+            res.miss(f"{name} has no value: no /fruit requests in the last 5 minutes, or exercise 4's "
+                     "http_requests_total / http_latency are missing", "send /fruit traffic")
+    fast = [a for a in alerts if {"1h", "5m"} <= burn_windows(a["query"])]
+    slow = [a for a in alerts if {"6h", "30m"} <= burn_windows(a["query"])]
+    if not fast or not slow:
+        return res.miss("no multi-window burn-rate alerts: expected one over 1h and 5m (fast burn) and one "
+                        "over 6h and 30m (slow burn)", "load rules/slo.yml (exercise 11)")
+    res.ok(f"burn-rate alerts loaded: fast {', '.join(sorted(a['name'] for a in fast))}; "
+           f"slow {', '.join(sorted(a['name'] for a in slow))}")
+    now = time.time()
+    try:
+        first = services_first_up(ctx)
+        starts = firing_starts(ctx, now)
+    except (web.Unreachable, ValueError) as e:
+        return res.miss(f"cannot query ALERTS: {e}")
+    fast_names = {a["name"] for a in fast} - {a["name"] for a in slow}
+    slow_names = {a["name"] for a in slow}
+    t0 = min(first.values()) if first else None
+    fired_fast = [(labels, t) for labels, t in starts
+                  if labels.get("alertname") in fast_names and t0 is not None and t > t0]
+    if not fired_fast:
+        return res.miss("no fast-burn alert has fired in the last hour", BURN_HOW)
+    labels, t = fired_fast[-1]
+    slow_before = [s for s in starts if s[0].get("alertname") in slow_names and s[1] <= t]
+    if slow_before:
+        return res.miss(f"{labels['alertname']} fired at {clock(t)}, but a slow-burn alert had fired "
+                        f"before it ({slow_before[-1][0]['alertname']} at {clock(slow_before[-1][1])}): "
+                        "the fast one should come first", BURN_HOW)
+    res.ok(f"{labels['alertname']} fired at {clock(t)} while no slow-burn alert had fired")

@@ -6,7 +6,6 @@
 #include "snippet_check.h"
 
 static promc_http_server *start_metrics(uint16_t port) {
-    /* snippet: backend-server */
     if (promc_register_default_collectors(NULL) != 0)
         fprintf(stderr, "backend: no process metrics: %s\n", promc_last_error_message());
     promc_http_server *metrics = promc_http_start(NULL, "127.0.0.1", port, NULL);
@@ -15,7 +14,6 @@ static promc_http_server *start_metrics(uint16_t port) {
                 promc_last_error_message());
         return NULL; /* in main(): exit with an error */
     }
-    /* end snippet */
     return metrics;
 }
 
@@ -32,8 +30,6 @@ int main(void) {
     snippet_expect_line(page, "# TYPE process_cpu_seconds_total counter");
     snippet_expect_line(page, "process_open_fds ");
     free(page);
-    /* snippet: backend-stop */
     promc_http_stop(metrics); /* on SIGINT/SIGTERM, before exiting */
-    /* end snippet */
     return snippet_result("ex00_backend");
 }

@@ -11,10 +11,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **state) {
     (void)cls, (void)version, (void)upload, (void)upload_size, (void)state;
-    /* snippet: frontend-route */
     if (strcmp(url, "/metrics") == 0)
         return promc_http_handle(conn, method, NULL);
-    /* end snippet */
     static const char hello[] = "Hello, World!";
     struct MHD_Response *r =
         MHD_create_response_from_buffer(sizeof hello - 1, (void *)hello, MHD_RESPMEM_PERSISTENT);
@@ -24,10 +22,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 }
 
 int main(void) {
-    /* snippet: frontend-init */
     if (promc_register_default_collectors(NULL) != 0)
         fprintf(stderr, "frontend: no process metrics: %s\n", promc_last_error_message());
-    /* end snippet */
     struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
                                             on_request, NULL, MHD_OPTION_END);
     if (!d) {

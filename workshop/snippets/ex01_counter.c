@@ -3,23 +3,17 @@
 #include "promc.h"
 #include "snippet_check.h"
 
-/* snippet: declare */
 static promc_counter *hello_total; /* one handle for the whole program */
-/* end snippet */
 
 static int metrics_init(void) {
-    /* snippet: register */
     hello_total = promc_counter_new(NULL, "hello_total", "Total number of hello requests", NULL);
     if (!hello_total)
         return -1; /* promc_last_error_message() says why */
-    /* end snippet */
     return 0;
 }
 
 static void on_hello(void) {
-    /* snippet: inc */
     promc_counter_inc(hello_total);
-    /* end snippet */
 }
 
 int main(void) {

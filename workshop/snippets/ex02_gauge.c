@@ -6,17 +6,13 @@
 static promc_gauge *all_fruits;
 
 static int metrics_init(void) {
-    /* snippet: register */
     all_fruits =
         promc_gauge_new(NULL, "all_fruits", "Total number of recent fruits in the database", NULL);
-    /* end snippet */
     return all_fruits ? 0 : -1;
 }
 
 static void on_fruit_total(long long total_quantity) {
-    /* snippet: set */
     promc_gauge_set(all_fruits, (double)total_quantity);
-    /* end snippet */
 }
 
 int main(void) {

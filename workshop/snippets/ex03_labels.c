@@ -7,26 +7,20 @@ static promc_gauge *recent_fruits;
 static promc_counter *quantity_total;
 
 static int metrics_init(void) {
-    /* snippet: register */
     recent_fruits =
         promc_gauge_new(NULL, "recent_fruits", "Total number of recent fruits in the database",
                         PROMC_LABELS("fruit"));
     quantity_total = promc_counter_new(NULL, "quantity_total", "Quantity of fruit ordered",
                                        PROMC_LABELS("fruit"));
-    /* end snippet */
     return recent_fruits && quantity_total ? 0 : -1;
 }
 
 static void on_fruit_total(const char *name, long long total_quantity) {
-    /* snippet: set */
     promc_gauge_set(promc_gauge_labels(recent_fruits, name), (double)total_quantity);
-    /* end snippet */
 }
 
 static void on_order_accepted(const char *fruit, int quantity) {
-    /* snippet: add */
     promc_counter_add(promc_counter_labels(quantity_total, fruit), quantity);
-    /* end snippet */
 }
 
 int main(void) {

@@ -15,35 +15,27 @@ static void pretend_work(long ms) {
 }
 
 static int metrics_init(void) {
-    /* snippet: register */
     http_latency = promc_histogram_new(NULL, "http_latency", "Histogram of HTTP latencies",
                                        PROMC_LABELS("method", "endpoint"), NULL, 0);
-    /* end snippet */
-    /* snippet: register-counters */
     http_requests = promc_counter_new(NULL, "http_requests_total", "HTTP requests by route",
                                       PROMC_LABELS("method", "endpoint"));
     errors = promc_counter_new(NULL, "errors_total", "Failed requests by kind of error",
                                PROMC_LABELS("method", "endpoint", "error"));
-    /* end snippet */
     return http_latency && http_requests && errors ? 0 : -1;
 }
 
 static void on_answered(const char *method, const char *endpoint, const char *error) {
-    /* snippet: count */
     promc_counter_inc(promc_counter_labels(http_requests, method, endpoint));
     if (error) /* the kind of error answered, e.g. "FruitValueError" */
         promc_counter_inc(promc_counter_labels(errors, method, endpoint, error));
-    /* end snippet */
 }
 
 static void on_request(const char *method, const char *endpoint) {
-    /* snippet: observe */
     double start = promc_now();
     /* ... answer the request ... */
     pretend_work(30);
     promc_histogram_observe(promc_histogram_labels(http_latency, method, endpoint),
                             promc_now() - start);
-    /* end snippet */
 }
 
 static void on_hello(void) {

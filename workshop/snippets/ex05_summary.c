@@ -8,15 +8,11 @@ static promc_summary *job_duration;
 static promc_counter *outcomes;
 
 static int metrics_init(void) {
-    /* snippet: register */
     static const promc_quantile quantiles[] = {{0.5, 0.05}, {0.9, 0.01}, {0.99, 0.001}};
     job_duration = promc_summary_new(NULL, "job_duration_seconds", "Duration of worker jobs", NULL,
                                      quantiles, 3, 0, 0); /* 0, 0: a 10-minute window, 5 buckets */
-    /* end snippet */
-    /* snippet: register-outcomes */
     outcomes = promc_counter_new(NULL, "jobs_outcome_total", "Job attempts by outcome",
                                  PROMC_LABELS("outcome"));
-    /* end snippet */
     return job_duration && outcomes ? 0 : -1;
 }
 
@@ -35,9 +31,7 @@ static int worker_step(int n) {
 }
 
 static void count_outcome(int n) {
-    /* snippet: count-outcome */
     promc_counter_inc(promc_counter_labels(outcomes, run_job(n) == 0 ? "ok" : "failed"));
-    /* end snippet */
 }
 
 int main(void) {
@@ -47,9 +41,7 @@ int main(void) {
         worker_step(i);
         count_outcome(i);
     }
-    /* snippet: observe */
     promc_summary_observe(job_duration, 0.25); /* or observe a duration you measured */
-    /* end snippet */
     char *page = snippet_render();
     snippet_expect_line(page, "# TYPE job_duration_seconds summary");
     snippet_expect_line(page, "job_duration_seconds{quantile=\"0.5\"} ");

@@ -7,6 +7,7 @@ Run: /usr/bin/python3 -m unittest workshop/tests/test_checker.py   (CTest: works
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -31,8 +32,9 @@ def free_port():
 
 class Selection(unittest.TestCase):
     def test_forms(self):
-        self.assertEqual(cli.parse_selection([]), list(range(10)))
-        self.assertEqual(cli.parse_selection(["all"]), list(range(10)))
+        self.assertEqual(cli.parse_selection([]), list(range(10)) + [11])
+        self.assertEqual(cli.parse_selection(["all"]), list(range(10)) + [11])
+        self.assertEqual(cli.parse_selection(["9-11"]), [9, 11])
         self.assertEqual(cli.parse_selection(["3"]), [3])
         self.assertEqual(cli.parse_selection(["0-2", "9", "1"]), [0, 1, 2, 9])
         self.assertEqual(cli.parse_selection(["4,6"]), [4, 6])
@@ -239,6 +241,415 @@ class AlertSelectors(unittest.TestCase):
         self.assertIsNone(stack_checks.why_blind(ctx, 'http_latency_bucket{job="frontend"}'))
 
 
+REPO = os.path.dirname(WORKSHOP)
+STACK_DASHBOARDS = os.path.join(REPO, "stack", "grafana", "dashboards")
+FIXTURES = os.path.join(HERE, "dashboards")
+
+
+class FakePrometheus:
+    """An HTTP Prometheus (and Alertmanager and webhook receiver) whose answers a test chooses:
+    answer(expr) for instant queries, ranges(expr) for range queries, targets and alerts."""
+
+    def __init__(self, answer, ranges=None, targets=(), am_alerts=(), notifications=()):
+        fake = self
+        self.answer, self.ranges = answer, ranges or (lambda expr: [])
+        self.targets, self.am_alerts, self.notifications = list(targets), list(am_alerts), list(notifications)
+        self.rules = [{"name": "ServiceDown", "type": "alerting", "health": "ok",
+                       "query": 'up{job=~"frontend|backend|rabbitmq"} == 0'}]
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def answer_json(self, doc, status=200):
+                data = json.dumps(doc).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):
+                url = urlparse(self.path)
+                q = parse_qs(url.query)
+                ok = lambda data: self.answer_json({"status": "success", "data": data})  # noqa: E731
+                if url.path in ("/-/ready", "/api/v2/status"):
+                    return self.answer_json({})
+                if url.path == "/api/v1/query":
+                    return ok({"resultType": "vector", "result": fake.answer(q["query"][0])})
+                if url.path == "/api/v1/query_range":
+                    return ok({"resultType": "matrix", "result": fake.ranges(q["query"][0])})
+                if url.path == "/api/v1/targets":
+                    return ok({"activeTargets": fake.targets})
+                if url.path == "/api/v1/rules":
+                    return ok({"groups": [{"name": "g", "rules": fake.rules}]})
+                if url.path == "/api/v1/alertmanagers":
+                    return ok({"activeAlertmanagers": [{"url": "http://127.0.0.1:9093/api/v2/alerts"}]})
+                if url.path == "/api/v2/alerts":
+                    return self.answer_json(fake.am_alerts)
+                if url.path == "/alerts":
+                    return self.answer_json(fake.notifications)
+                if url.path == "/metrics":
+                    data = b'alertmanager_alerts_received_total{status="firing",version="v2"} 12\n'
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/plain; version=0.0.4")
+                    self.end_headers()
+                    return self.wfile.write(data)
+                return self.answer_json({"status": "error", "error": "not found"}, 404)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def context(self, dashboards=()):
+        ctx = Context(self.url, self.url, self.url, self.url, "http://127.0.0.1:1", ("admin", "admin"),
+                      list(dashboards), 5)
+        ctx.webhook = self.url
+        return ctx
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def sample(labels, value="1"):
+    return {"metric": labels, "value": [1700000000, value]}
+
+
+def run_exercise(fn, ctx, n):
+    res = Result(n, "test")
+    fn(ctx, res)
+    return res
+
+
+def miss_text(res):
+    return " | ".join(text for kind, text, _ in res.lines if kind == "miss")
+
+
+# The starting point as Prometheus sees it: the frontend and backend answer 404 on /metrics (up 0,
+# only Prometheus' own up/scrape_* series), ServiceDown fires for both since a minute after start,
+# and recording rules and ALERTS carry job="frontend".
+START_SERIES = (
+    [{"__name__": n, "job": j, "instance": f"localhost:500{i}"}
+     for i, j in enumerate(("frontend", "backend"))
+     for n in ("up", "scrape_duration_seconds", "scrape_samples_scraped", "scrape_series_added",
+               "scrape_samples_post_metric_relabeling")]
+    + [{"__name__": "ALERTS", "alertname": "ServiceDown", "alertstate": "firing", "job": j,
+        "severity": "critical"} for j in ("frontend", "backend")]
+    + [{"__name__": "job:hello:rate1m", "job": "frontend"}]
+    + [{"__name__": "node_cpu_seconds_total", "job": "node_exporter"}]
+)
+START_TARGETS = [{"labels": {"job": j}, "health": "down", "scrapeUrl": f"http://localhost:500{i}/metrics",
+                  "lastError": "server returned HTTP status 404 Not Found"}
+                 for i, j in enumerate(("frontend", "backend"))]
+
+
+def start_answer(expr):
+    """Instant queries against the starting point's series."""
+    if expr.startswith("count by(job)"):
+        jobs = {}
+        for s in START_SERIES:
+            jobs[s["job"]] = jobs.get(s["job"], 0) + 1
+        return [sample({"job": j}, str(c)) for j, c in jobs.items()]
+    if expr.startswith("count by (alertname)"):
+        return [sample({"alertname": "ServiceDown"}, "40")]
+    if expr.startswith("count by (job)") and "__name__!~" in expr:
+        return []
+    sels = promql.selectors(expr)
+    if not sels:
+        return []
+    name = promql.metric_name(sels[0])
+    want = stack_checks.matchers(sels[0])
+    out = []
+    for s in START_SERIES:
+        if name and s["__name__"] != name:
+            continue
+        if all(s.get(k) == v for k, op, v in want if op == "="):
+            out.append(sample(s))
+    return out if not expr.startswith(("rate(", "histogram_quantile", "sum(", "count(", "min by")) else []
+
+
+class StartingPointStack(unittest.TestCase):
+    """Exercises 6 and 9 against Prometheus as it is at the starting point: both must be missing
+    (before issue 12, 6 passed the count-by-job and {job="frontend"} lines, and 9 was done)."""
+
+    def setUp(self):
+        self.prom = FakePrometheus(start_answer, self.start_ranges, START_TARGETS,
+                                   am_alerts=[{"labels": {"alertname": "ServiceDown", "job": "backend"},
+                                               "startsAt": "2023-11-14T22:14:00Z"}])
+        self.addCleanup(self.prom.close)
+
+    @staticmethod
+    def start_ranges(expr):
+        if "ALERTS" in expr:  # ServiceDown firing for both jobs since long before now
+            return [{"metric": {"__name__": "ALERTS", "alertname": "ServiceDown", "alertstate": "firing",
+                                "job": j}, "values": [[1700000000 - 3600 + 5 * i, "1"] for i in range(721)]}
+                    for j in ("frontend", "backend")]
+        return []
+
+    def test_exercise6_lines_fail(self):
+        res = run_exercise(stack_checks.exercise6, self.prom.context(), 6)
+        self.assertFalse(res.done)
+        misses = miss_text(res)
+        self.assertIn('count by(job) ({__name__=~".+"})', misses)
+        self.assertIn('{job="frontend"}', misses)
+
+    def test_exercise9_start_alerts_do_not_count(self):
+        res = run_exercise(stack_checks.exercise9, self.prom.context(), 9)
+        self.assertFalse(res.done, [t for _, t, _ in res.lines])
+        self.assertIn("/metrics", miss_text(res))
+
+
+class AttendeeAlert(unittest.TestCase):
+    """Exercise 9 once the services serve /metrics: an alert counts when it started firing after
+    they were first scraped, and reached Alertmanager (here: the webhook receiver's record)."""
+
+    def prom(self, runs):
+        import time
+
+        now = time.time()
+        self.now = now
+
+        def answer(expr):
+            if expr.startswith("min by (job)"):
+                return [sample({"job": j}, str(now - 600)) for j in ("frontend", "backend")]
+            return []
+
+        def ranges(expr):
+            return [{"metric": {"__name__": "ALERTS", "alertname": "ServiceDown", "alertstate": "firing",
+                                "job": "backend"},
+                     "values": [[now - a + i, "1"] for a, b in runs for i in range(a - b)]}]
+
+        started = time.strftime("%Y-%m-%dT%H:%M:%S.123456789Z", time.gmtime(now - 360))
+        fake = FakePrometheus(answer, ranges, notifications=[
+            {"status": "firing", "alerts": [{"labels": {"alertname": "ServiceDown", "job": "backend"},
+                                             "startsAt": started}]}])
+        self.addCleanup(fake.close)
+        return fake
+
+    def test_fired_after_first_scrape(self):
+        res = run_exercise(stack_checks.exercise9, self.prom([(900, 650), (300, 200)]).context(), 9)
+        self.assertTrue(res.done, miss_text(res))
+        self.assertIn("webhook receiver", " ".join(t for _, t, _ in res.lines))
+
+    def test_only_before_first_scrape(self):
+        res = run_exercise(stack_checks.exercise9, self.prom([(900, 650)]).context(), 9)
+        self.assertFalse(res.done)
+        self.assertIn("no alert has started firing since your services first served /metrics",
+                      miss_text(res))
+
+
+class SLOs(unittest.TestCase):
+    """Exercise 11: the SLI recording rules answer, the multi-window alerts are loaded, and a
+    fast-burn alert fired (after the services came up) before any slow-burn one."""
+
+    def prom(self, fired):
+        import time
+
+        now = time.time()
+
+        def answer(expr):
+            if expr.startswith("min by (job)"):
+                return [sample({"job": j}, str(now - 900)) for j in ("frontend", "backend")]
+            if expr.startswith("slo:"):
+                return [sample({"__name__": expr}, "0.01")]
+            return []
+
+        def ranges(expr):
+            return [{"metric": {"__name__": "ALERTS", "alertname": name, "alertstate": "firing"},
+                     "values": [[now - a + i, "1"] for i in range(a - b)]} for name, a, b in fired]
+
+        fake = FakePrometheus(answer, ranges)
+        with open(os.path.join(REPO, "stack", "prometheus", "rules", "slo.yml")) as f:
+            import yaml
+
+            doc = yaml.safe_load(f)
+        fake.rules = [{"name": r.get("alert") or r.get("record"), "query": r["expr"], "health": "ok",
+                       "type": "alerting" if "alert" in r else "recording"}
+                      for g in doc["groups"] for r in g["rules"]]
+        self.addCleanup(fake.close)
+        return fake
+
+    def test_fast_burn_fired(self):
+        res = run_exercise(stack_checks.exercise11, self.prom([("FruitLatencyFastBurn", 300, 100)]).context(), 11)
+        self.assertTrue(res.done, miss_text(res))
+
+    def test_nothing_fired(self):
+        res = run_exercise(stack_checks.exercise11, self.prom([]).context(), 11)
+        self.assertFalse(res.done)
+        self.assertIn("no fast-burn alert has fired", miss_text(res))
+
+    def test_slow_before_fast(self):
+        res = run_exercise(stack_checks.exercise11, self.prom(
+            [("FruitLatencySlowBurn", 600, 500), ("FruitLatencyFastBurn", 300, 100)]).context(), 11)
+        self.assertFalse(res.done)
+        self.assertIn("the fast one should come first", miss_text(res))
+
+
+class StackDashboards(unittest.TestCase):
+    """Exercises 7 and 8 with --dashboard: the stack's own provisioned dashboards do not count,
+    even when Prometheus has data for every query; the attendee's do."""
+
+    def setUp(self):
+        self.prom = FakePrometheus(self.everything,
+                                   targets=[{"labels": {"job": j}, "health": "up", "scrapeUrl": j}
+                                            for j in stack_checks.EXPORTER_JOBS])
+        self.addCleanup(self.prom.close)
+
+    @staticmethod
+    def everything(expr):
+        if expr.startswith("up{job=~"):
+            return [sample({"job": j}) for j in stack_checks.EXPORTER_JOBS]
+        return [sample({"job": "x"})]
+
+    def verdict(self, fn, n, *files):
+        return run_exercise(fn, self.prom.context(files), n)
+
+    def test_stack_workshop_dashboard_rejected(self):
+        res = self.verdict(stack_checks.exercise7, 7, os.path.join(STACK_DASHBOARDS, "workshop.json"))
+        self.assertFalse(res.done)
+        self.assertIn("the stack's own", miss_text(res))
+
+    def test_stack_node_dashboard_rejected(self):
+        res = self.verdict(stack_checks.exercise8, 8, os.path.join(STACK_DASHBOARDS, "node.json"))
+        self.assertFalse(res.done)
+        self.assertIn("the stack's own", miss_text(res))
+
+    def test_renamed_copy_rejected(self):
+        with open(os.path.join(STACK_DASHBOARDS, "workshop.json")) as f:
+            model = json.load(f)
+        model.update(uid="mine", title="My dashboard", id=None)
+        path = os.path.join(self.tmp(), "copy.json")
+        with open(path, "w") as f:
+            json.dump(model, f)
+        res = self.verdict(stack_checks.exercise7, 7, path)
+        self.assertFalse(res.done)
+        self.assertIn("the stack's own", miss_text(res))
+
+    def tmp(self):
+        import tempfile
+
+        d = tempfile.mkdtemp()
+        self.addCleanup(lambda: __import__("shutil").rmtree(d))
+        return d
+
+    def test_attendee_dashboards_accepted(self):
+        res = self.verdict(stack_checks.exercise7, 7, os.path.join(FIXTURES, "attendee-ex7.json"))
+        self.assertTrue(res.done, miss_text(res))
+        res = self.verdict(stack_checks.exercise8, 8, os.path.join(FIXTURES, "attendee-ex8.json"))
+        self.assertTrue(res.done, miss_text(res))
+
+    def test_skeleton_alone_is_missing(self):
+        skeleton = os.path.join(WORKSHOP, "exercises", "dashboard-skeleton.json")
+        res = self.verdict(stack_checks.exercise7, 7, skeleton)
+        self.assertFalse(res.done)
+        with open(skeleton) as f:
+            model = json.load(f)
+        model["panels"][1]["targets"][0]["expr"] = "sum by (fruit) (rate(quantity_total[5m]))"
+        path = os.path.join(self.tmp(), "mine.json")
+        with open(path, "w") as f:
+            json.dump(model, f)
+        res = self.verdict(stack_checks.exercise7, 7, path)
+        self.assertTrue(res.done, miss_text(res))
+
+    def test_not_a_dashboard_model(self):
+        path = os.path.join(self.tmp(), "bad.json")
+        with open(path, "w") as f:
+            json.dump({"title": "x", "panels": [{"title": "p", "targets": [{"expr": "hello_total"}]}]}, f)
+        res = self.verdict(stack_checks.exercise7, 7, path)
+        self.assertFalse(res.done)
+        self.assertIn('has no "gridPos"', miss_text(res))
+        self.assertIn('without a "refId"', miss_text(res))
+
+    def test_no_data_is_missing(self):
+        self.prom.answer = lambda expr: []
+        res = self.verdict(stack_checks.exercise7, 7, os.path.join(FIXTURES, "attendee-ex7.json"))
+        self.assertFalse(res.done)
+        self.assertIn("return data", miss_text(res))
+
+
+class Outcomes(unittest.TestCase):
+    """Exercise 5's jobs_outcome_total: the outcomes mean what the page defines ("retried" is a new
+    attempt after a failed one, so it never gets ahead of "failed" and catches up after the
+    backoff). Before issue 12 any counter with an outcome label passed."""
+
+    class Backend:
+        def __init__(self, pages):
+            self.pages = list(pages)
+
+        def backend_metrics(self):
+            page = self.pages.pop(0) if len(self.pages) > 1 else self.pages[0]
+            return web.Exposition("# TYPE jobs_outcome counter\n" + "".join(
+                f'jobs_outcome_total{{outcome="{k}"}} {v}\n' for k, v in page.items()))
+
+    def verdict(self, *pages):
+        res = Result(5, "outcomes")
+        code_checks.job_outcomes(self.Backend(pages), res, wait=1.0)
+        return res
+
+    def test_right(self):
+        res = self.verdict({"ok": 10, "failed": 3, "retried": 2, "poison": 0},
+                           {"ok": 12, "failed": 3, "retried": 3, "poison": 0})
+        self.assertTrue(res.done, miss_text(res))
+
+    def test_retried_ahead_of_failed(self):
+        res = self.verdict({"ok": 10, "failed": 2, "retried": 5, "poison": 0})
+        self.assertFalse(res.done)
+        self.assertIn('jobs_outcome_total{outcome="retried"} is 5, above', miss_text(res))
+
+    def test_retried_never_follows(self):
+        res = self.verdict({"ok": 10, "failed": 4, "retried": 0, "poison": 0})
+        self.assertFalse(res.done)
+        self.assertIn("did not follow", miss_text(res))
+
+    def test_unknown_outcome(self):
+        res = self.verdict({"ok": 1, "error": 2})
+        self.assertFalse(res.done)
+        self.assertIn("error", miss_text(res))
+
+
+class MovedHints(unittest.TestCase):
+    """Every "moved by N, not 1" says to stop other traffic (before issue 12 only exercise 1's and
+    http_latency's did; http_requests_total's repeated the registration hint)."""
+
+    class Twice:
+        def __init__(self):
+            self.n = 0
+
+        def frontend_metrics(self):
+            return web.Exposition('# TYPE http_requests counter\n'
+                                  f'http_requests_total{{method="GET",endpoint="/hello"}} {self.n}\n')
+
+        def act(self):
+            self.n += 2
+
+    def test_moves_by_one_hint(self):
+        ctx, res = self.Twice(), Result(4, "t")
+        code_checks.moves_by_one(ctx, res, "http_requests_total", {"method": "GET", "endpoint": "/hello"},
+                                 ctx.act, "GET /hello", "register it")
+        (kind, text, hint), = res.lines
+        self.assertIn("by 2, not 1", text)
+        self.assertIn("stop it and check again", hint)
+
+
+class StackConfig(unittest.TestCase):
+    """Exercise 1 says hello_total reads 3 after three GET /hello: nothing in the stack may send
+    the frontend requests its counters count (the blackbox job probed :5000/hello every 15 s)."""
+
+    def test_nothing_requests_the_frontends_routes(self):
+        import yaml
+
+        with open(os.path.join(REPO, "stack", "prometheus", "prometheus.yml")) as f:
+            config = yaml.safe_load(f)
+        hits = []
+        for job in config["scrape_configs"]:
+            for sc in job.get("static_configs", []):
+                for t in sc["targets"]:
+                    if re.search(r":5000/(hello|fruit)", t):
+                        hits.append(f"{job['job_name']}: {t}")
+        self.assertEqual(hits, [], "a job requests the frontend's counted routes")
+
+
 class NothingRunning(unittest.TestCase):
     """The command line with nothing listening: every exercise missing, exit status 1."""
 
@@ -250,8 +661,8 @@ class NothingRunning(unittest.TestCase):
              "--prometheus", url, "--alertmanager", url, "--grafana", url, "--color", "never"],
             capture_output=True, text=True, timeout=120)
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
-        self.assertEqual(r.stdout.count("MISSING"), 10, r.stdout)
-        self.assertIn("Summary: 0/10 done", r.stdout)
+        self.assertEqual(r.stdout.count("MISSING"), 11, r.stdout)
+        self.assertIn("Summary: 0/11 done", r.stdout)
         self.assertIn(f"nothing answers at {url}/metrics", r.stdout)
 
     def test_usage_error(self):
