@@ -16,7 +16,7 @@ EXERCISES = {
     1: ("a counter: hello_total", code_checks.exercise1),
     2: ("a gauge: all_fruits", code_checks.exercise2),
     3: ("labels: recent_fruits{fruit} and quantity_total{fruit}", code_checks.exercise3),
-    4: ("a histogram: http_latency{method,endpoint}", code_checks.exercise4),
+    4: ("histograms: http_latency{method,endpoint}, classic and native", code_checks.exercise4),
     5: ("a summary: job_duration_seconds on the backend", code_checks.exercise5),
     6: ("Prometheus: targets and the seed's queries", stack_checks.exercise6),
     7: ("Grafana: a dashboard of your own", stack_checks.exercise7),

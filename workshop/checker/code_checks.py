@@ -8,7 +8,7 @@ delta that is off is measured again a few times before it counts as wrong.
 
 import time
 
-from . import web
+from . import protobuf, web
 from .context import poll
 
 TRIES = 4
@@ -301,12 +301,12 @@ def buckets_sane(res, expo, sel):
 def exercise4(ctx, res):
     expo = scrape_or_miss(res, ctx.frontend_metrics, "frontend", ctx.frontend_metrics_url)
     if expo is None:
-        return
+        return native_part(ctx, res)
     hint = ('declare promc_histogram_new(NULL, "http_latency", "...", PROMC_LABELS("method", "endpoint"), '
             "NULL, 0) and observe each request's duration into promc_histogram_labels(http_latency, "
             "method, endpoint)")
     if not family(res, expo, "http_latency", "histogram", "frontend", hint):
-        return
+        return native_part(ctx, res)
     routes = [
         ("GET", "/hello", lambda: expect(ctx.hello(), 200, "GET /hello")),
         ("GET", "/fruit", lambda: expect(ctx.fruit_get("pears"), 200, "GET /fruit")),
@@ -341,8 +341,57 @@ def exercise4(ctx, res):
         if labels(res, expo, "http_latency_count", ["method", "endpoint"], hint):
             buckets_sane(res, expo, {"endpoint": "/hello", "method": "GET"})
         request_counters(ctx, res)
+        native_part(ctx, res)
     except ActionFailed as e:
         res.miss(e.text, e.hint)
+
+
+def native_part(ctx, res):
+    """Exercise 4's second part: http_latency_native, a native histogram as a Prometheus with
+    native histograms scrapes it (protobuf), whose count moves by exactly one per request."""
+    hint = ('declare promc_histogram_new_opts(NULL, "http_latency_native", "...", '
+            'PROMC_LABELS("method", "endpoint"), &(promc_histogram_opts){.bucket_factor = 1.1}) '
+            "and observe each request's duration into its child too")
+    url = ctx.frontend_metrics_url
+    sel = {"method": "GET", "endpoint": "/hello"}
+
+    def count(fams):
+        h = protobuf.histogram(fams, "http_latency_native", sel)
+        return h["count"] if h else None
+
+    try:
+        fams, ctype = protobuf.scrape(url, ctx.timeout)
+    except ValueError as e:
+        return res.miss(f"native histograms: no protobuf scrape of the frontend ({e})",
+                        "promc_http answers protobuf itself; is /metrics served by promc?")
+    fam = fams.get("http_latency_native")
+    if fam is None:
+        return res.miss("native histograms: the protobuf scrape has no http_latency_native", hint)
+    if fam["type"] != protobuf.HISTOGRAM:
+        return res.miss(f"http_latency_native is of protobuf type {fam['type']}, not a histogram", hint)
+    change, before, after, h = None, None, None, None
+    for _ in range(TRIES):
+        b = protobuf.scrape(url, ctx.timeout)[0]
+        expect(ctx.hello(), 200, "GET /hello")
+        a = protobuf.scrape(url, ctx.timeout)[0]
+        before, after = count(b), count(a)
+        change = (after or 0) - (before or 0)
+        h = protobuf.histogram(a, "http_latency_native", sel)
+        if change == 1:
+            break
+    shown = 'http_latency_native{method="GET",endpoint="/hello"}'
+    if h is None:
+        return res.miss(f"GET /hello left no {shown} series", hint)
+    if not h["native"] or h["schema"] is None:
+        return res.miss(f"{shown} has no native buckets on the protobuf scrape ({h['buckets']} classic "
+                        "buckets)", "give it a bucket_factor > 1 (promc_histogram_opts)")
+    if change != 1:
+        return res.miss(f"GET /hello moved {shown}'s count by {web.fmt(change)}, not 1",
+                        moved_hint(change, hint))
+    extra = f", and {h['buckets']} classic buckets" if h["buckets"] else ", native only"
+    res.ok(f"GET /hello: {shown} is a native histogram (schema {h['schema']}, zero threshold "
+           f"{h['zero_threshold']:.3g}{extra}) on the protobuf scrape ({ctype.split(';')[0]}); "
+           f"count +1 ({web.fmt(before)} -> {web.fmt(after)})")
 
 
 def moves_by_one(ctx, res, sample, sel, action, what, hint):

@@ -186,6 +186,7 @@ if [[ $MODE == start ]]; then
 	expect_text "promc_http_handle(conn, method, NULL)"
 	expect_text "nothing answers at $BE/metrics"
 	expect_text "Prometheus cannot scrape frontend"
+	expect_text "native histograms: no protobuf scrape of the frontend"
 	log "PASS: the starting point: every exercise reported missing, each with a hint"
 	exit 0
 fi
@@ -234,6 +235,7 @@ fi
 require_binaries "$FE_BIN" "$BE_BIN"
 start_services_on_test_ports
 run_check 0 0-5
+expect_text 'http_latency_native{method="GET",endpoint="/hello"} is a native histogram (schema 3'
 wait_value 'count(up{job=~"frontend|backend"} == 1)' 2 30
 some_traffic
 sleep 5 # two more scrapes: rate() over the traffic
