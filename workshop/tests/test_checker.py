@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlparse
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKSHOP = os.path.dirname(HERE)
 sys.path.insert(0, WORKSHOP)
-from checker import cli, code_checks, promql, stack_checks, web  # noqa: E402
+from checker import cli, code_checks, promql, protobuf, stack_checks, web  # noqa: E402
 from checker.context import Context  # noqa: E402
 from checker.report import Result  # noqa: E402
 
@@ -669,6 +669,31 @@ class NothingRunning(unittest.TestCase):
         r = subprocess.run([os.path.join(WORKSHOP, "check"), "12"], capture_output=True, text=True)
         self.assertEqual(r.returncode, 2)
         self.assertIn("no exercise 12", r.stderr)
+
+
+class ProtobufReaderTest(unittest.TestCase):
+    """checker/protobuf.py on a delimited MetricFamily that protoc encoded (protoc --encode
+    io.prometheus.client.MetricFamily of a native histogram: GET /hello, count 7, sum 1.5, schema
+    3, zero bucket 1, positive span -3:2 deltas 2 2, negative span 0:1 delta 2)."""
+
+    BODY = bytes.fromhex(
+        "6b0a13687474705f6c6174656e63795f6e61746976651201681804224f0a0d0a066d6574686f641203474554"
+        "0a120a08656e64706f696e7412062f68656c6c6f3a2a080711000000000000f83f280631000000000000f037"
+        "38014a0408001001500462040805100268046804")
+
+    def test_native_histogram(self):
+        fams = protobuf.parse(self.BODY)
+        self.assertEqual(list(fams), ["http_latency_native"])
+        self.assertEqual(fams["http_latency_native"]["type"], protobuf.HISTOGRAM)
+        h = protobuf.histogram(fams, "http_latency_native", {"method": "GET", "endpoint": "/hello"})
+        self.assertEqual((h["count"], h["sum"], h["schema"], h["zero_count"], h["spans"]),
+                         (7, 1.5, 3, 1, 2))
+        self.assertTrue(h["native"])
+        self.assertIsNone(protobuf.histogram(fams, "http_latency_native", {"method": "GET"}))
+
+    def test_truncated(self):
+        with self.assertRaises(ValueError):
+            protobuf.parse(self.BODY[:-3])
 
 
 if __name__ == "__main__":
