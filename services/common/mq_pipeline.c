@@ -33,6 +33,7 @@ typedef struct node {
     bool returned;       /* a basic.return for it came: its ack means "unroutable" */
     bool retried_return; /* republished once after a return already */
     bool retried_conn;   /* republished once after a lost connection already */
+    bool retried_nack;   /* republished once after a quorum queue's nack already */
     ws_mq_done_fn *done;
     void *arg;
     char id[80];
@@ -60,6 +61,7 @@ struct ws_mq_pipeline {
     uint64_t next_tag;
     list inflight; /* written, in tag order */
     bool blocked, redeclare;
+    bool renew; /* a quorum queue nacked: open a fresh channel (on the next node) */
     double last_rx, next_scan;
     ws_reconnect reconnect; /* which node next, and when */
 };
@@ -161,6 +163,18 @@ static void confirmed(ws_mq_pipeline *p, node *n, bool ack) {
         n->returned = false;
         n->retried_return = true;
         p->redeclare = true;
+        list one = {0};
+        push_back(&one, n);
+        requeue_front(p, &one);
+        return;
+    }
+    if (!ack && p->cfg.queue_type == WS_MQ_QUORUM && !n->retried_nack && ws_now() < n->deadline) {
+        /* A nacked message is certainly not in the queue, so publishing it again is safe. A
+         * quorum queue nacks when the channel's idea of its leader is stale: a channel opened
+         * during an election keeps sending to the dead leader and nacks everything until
+         * that node is back (seen with 3.10). A fresh channel looks the leader up anew. */
+        n->retried_nack = true;
+        p->renew = true;
         list one = {0};
         push_back(&one, n);
         requeue_front(p, &one);
@@ -459,6 +473,12 @@ static void *io_main(void *arg) {
             log_warn("mq publisher: broker missed its heartbeats queue=%s", p->queue);
             drop(p);
         }
+        if (p->conn && p->renew) {
+            set_error(p, "the quorum queue nacked: reconnecting for a fresh channel");
+            log_warn("mq publisher: nacked by the quorum queue, reconnecting queue=%s", p->queue);
+            drop(p);
+        }
+        p->renew = false;
         if (p->conn && p->redeclare)
             redeclare(p);
         bool want_write = write_queued(p);

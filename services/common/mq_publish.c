@@ -265,11 +265,20 @@ static int attempt(ws_mq_publisher *p, batch *b, const ws_mq_msg *msgs, size_t n
         if (b->pending == sent)
             return -1;
     }
+    int ok = 0;
+    bool nacked = false;
+    for (size_t i = 0; i < sent; i++) {
+        ok += b->st[i] == CONFIRMED;
+        nacked |= b->st[i] == REFUSED;
+    }
+    /* A quorum queue nacks while the channel's idea of its leader is stale (a channel opened
+     * during an election): the next publish goes to a fresh channel (see mq_pipeline.c). */
+    if (nacked && p->conn && p->cfg.queue_type == WS_MQ_QUORUM) {
+        snprintf(p->error, sizeof p->error, "nacked by the quorum queue");
+        drop(p);
+    }
     if (p->conn)
         amqp_maybe_release_buffers(p->conn);
-    int ok = 0;
-    for (size_t i = 0; i < sent; i++)
-        ok += b->st[i] == CONFIRMED;
     return ok;
 }
 

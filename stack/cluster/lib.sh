@@ -20,7 +20,7 @@ source "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/native/lib.sh"
 
 CLUSTER_DIR="$STACK_DIR/cluster"
 NATIVE_STATE="$STATE"
-STATE="$NATIVE_STATE/cluster" # every pid file and log of the cluster lives here
+STATE="${STACK_CLUSTER_STATE_DIR:-$NATIVE_STATE/cluster}" # every pid file and log of the cluster
 BUILD_DIR="${STACK_CLUSTER_BUILD_DIR:-$REPO_DIR/build}"
 FRONTEND_BIN="${STACK_CLUSTER_FRONTEND:-$BUILD_DIR/services/frontend}"
 BACKEND_BIN="${STACK_CLUSTER_BACKEND:-$BUILD_DIR/services/backend}"
