@@ -134,8 +134,7 @@ promq() { curl -s "http://127.0.0.1:9191/api/v1/query" --data-urlencode "query=$
 echo
 echo "prometheus-1: $(promq 'prometheus_tsdb_head_series{instance="127.0.0.1:9191"}') head series," \
 	"RSS $(promq 'process_resident_memory_bytes{instance="127.0.0.1:9191"} / 2^20') MiB," \
-	"remote write $(promq 'sum(prometheus_remote_storage_bytes_total{instance="127.0.0.1:9191"}) / sum(prometheus_remote_storage_samples_total{instance="127.0.0.1:9191"})') bytes/sample (compressed)," \
-	"scrape $(promq 'sum(scrape_samples_scraped{instance=~".*"}) ') samples/scrape round"
+	"remote write $(promq 'sum(prometheus_remote_storage_bytes_total{instance="127.0.0.1:9191"}) / sum(prometheus_remote_storage_samples_total{instance="127.0.0.1:9191"})') bytes/sample (compressed)"
 echo "victoriametrics: RSS $(promq 'process_resident_memory_bytes{job="victoriametrics"} / 2^20') MiB," \
 	"$(promq 'vm_rows_inserted_total{job="victoriametrics", type="promremotewrite"}') rows received by remote write"
 if [[ -n ${BENCH_KEEP:-} ]]; then cp "$tmp"/res_* "$tmp"/cpud_* "$BENCH_KEEP"/ 2>/dev/null || true; fi
