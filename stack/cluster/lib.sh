@@ -18,7 +18,6 @@
 # shellcheck source=stack/native/lib.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/native/lib.sh"
 
-CLUSTER_DIR="$STACK_DIR/cluster"
 NATIVE_STATE="$STATE"
 STATE="${STACK_CLUSTER_STATE_DIR:-$NATIVE_STATE/cluster}" # every pid file and log of the cluster
 BUILD_DIR="${STACK_CLUSTER_BUILD_DIR:-$REPO_DIR/build}"
