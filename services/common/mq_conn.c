@@ -199,10 +199,8 @@ amqp_connection_state_t ws_mq_open_next(const ws_mq_config *cfg, ws_reconnect *r
     while (ws_reconnect_due(r, ws_now())) {
         int node = r->server;
         amqp_connection_state_t conn = ws_mq_open(cfg, node, queue, err, cap);
-        if (conn) {
-            ws_reconnect_ok(r);
-            return conn;
-        }
+        if (conn)
+            return conn; /* the caller says ws_reconnect_ok once its own set-up worked too */
         if (cfg->n_nodes > 1) {
             /* Say which node failed: the error alone names only the last one tried. */
             char why[256];

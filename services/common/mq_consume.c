@@ -65,6 +65,7 @@ static int connect_consumer(ws_mq_consumer *c) {
     if (r.reply_type != AMQP_RESPONSE_NORMAL)
         return ws_mq_reply_error(r, "basic.consume", c->error, sizeof c->error);
     c->generation++;
+    ws_reconnect_ok(&c->reconnect);
     return 0;
 }
 

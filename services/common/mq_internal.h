@@ -17,7 +17,8 @@ amqp_connection_state_t ws_mq_open(const ws_mq_config *cfg, int node, const char
                                    size_t cap);
 /* Opens a connection to the node r names, going on to the next ones while r says an attempt
  * is due (each failure moves r on; a whole round of failures makes it wait). On success r
- * points at the node connected to. */
+ * points at the node connected to; the caller calls ws_reconnect_ok(r) once its own set-up
+ * (confirm.select, basic.consume) has worked too, so a node that fails there still backs off. */
 amqp_connection_state_t ws_mq_open_next(const ws_mq_config *cfg, ws_reconnect *r, const char *queue,
                                         char *err, size_t cap);
 /* A ws_reconnect for cfg's nodes with the given backoff bounds. */

@@ -305,6 +305,7 @@ static int connect_pipeline(ws_mq_pipeline *p) {
     }
     p->next_tag = 1;
     p->last_rx = ws_now();
+    ws_reconnect_ok(&p->reconnect);
     const ws_mq_node *nd = &p->cfg.nodes[p->reconnect.server];
     log_info("mq publisher connected queue=%s host=%s:%d type=%s inflight=%zu heartbeat=%ds",
              p->queue, nd->host, nd->port, ws_mq_queue_type_name(p->cfg.queue_type),

@@ -94,6 +94,7 @@ static int ensure_connected(ws_mq_publisher *p) {
         return -1;
     }
     p->next_tag = 1;
+    ws_reconnect_ok(&p->reconnect);
     const ws_mq_node *n = &p->cfg.nodes[p->reconnect.server];
     log_info("mq publisher connected queue=%s host=%s:%d type=%s", p->queue, n->host, n->port,
              ws_mq_queue_type_name(p->cfg.queue_type));
