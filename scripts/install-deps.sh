@@ -10,7 +10,7 @@ build_pkgs=(build-essential cmake pkg-config git clang libclang-rt-14-dev clang-
 test_pkgs=(curl procps util-linux iproute2 python3 python3-prometheus-client python3-yaml postgresql postgresql-client
     rabbitmq-server redis-server prometheus prometheus-alertmanager prometheus-node-exporter
     prometheus-postgres-exporter prometheus-redis-exporter prometheus-blackbox-exporter
-    prometheus-pushgateway docker-compose golang-go golang-github-prometheus-client-golang-dev
+    prometheus-pushgateway haproxy victoria-metrics docker-compose golang-go golang-github-prometheus-client-golang-dev
     golang-github-prometheus-client-model-dev golang-github-prometheus-common-dev protobuf-compiler libprotobuf-dev)
 bench_pkgs=(wrk nginx-light golang-go golang-github-prometheus-client-golang-dev)
 

@@ -36,7 +36,7 @@ int main(int argc, char **argv) {
     uint64_t window = argc > 4 ? strtoull(argv[4], NULL, 10) : 2000;
     amqp_connection_state_t c = amqp_new_connection();
     amqp_socket_t *s = amqp_tcp_socket_new(c);
-    if (!s || amqp_socket_open(s, cfg.host, cfg.port) != AMQP_STATUS_OK)
+    if (!s || amqp_socket_open(s, cfg.nodes[0].host, cfg.nodes[0].port) != AMQP_STATUS_OK)
         return die("cannot connect");
     if (amqp_login(c, cfg.vhost, 0, 131072, 0, AMQP_SASL_METHOD_PLAIN, cfg.user, cfg.password)
             .reply_type != AMQP_RESPONSE_NORMAL)

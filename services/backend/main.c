@@ -34,6 +34,8 @@ static be_config cfg = {
     .log_level = "info",
 };
 
+static const char *queue_type = "classic"; /* parsed into cfg.mq.queue_type */
+
 static const ws_opt options[] = {
     {"workers", "BACKEND_WORKERS", WS_OPT_INT, &cfg.workers, 1, 1000, "N", "worker threads"},
     {"batch", "BACKEND_BATCH", WS_OPT_INT, &cfg.batch, 1, 4096, "N",
@@ -62,7 +64,10 @@ static const ws_opt options[] = {
      "the /metrics server closes a connection idle or slow for this long"},
     /* WORKSHOP:EX0 END */
     {"pg-dsn", "PG_DSN", WS_OPT_STR, &cfg.pg_dsn, 0, 0, "DSN", "PostgreSQL connection string"},
-    {"amqp-url", "AMQP_URL", WS_OPT_STR, &cfg.amqp_url, 0, 0, "URL", "RabbitMQ URL"},
+    {"amqp-url", "AMQP_URL", WS_OPT_STR, &cfg.amqp_url, 0, 0, "URL[,URL...]",
+     "RabbitMQ URL, or the comma-separated URLs of a cluster's nodes (on failure the next one)"},
+    {"queue-type", "QUEUE_TYPE", WS_OPT_STR, &queue_type, 0, 0, "classic|quorum",
+     "type the queues are declared with (quorum: replicated over a cluster's nodes)"},
     {"queue", "QUEUE", WS_OPT_STR, &cfg.queue, 0, 0, "NAME", "queue of jobs and orders"},
     {"dead-letter-queue", "DEAD_LETTER_QUEUE", WS_OPT_STR, &cfg.dead_letter_queue, 0, 0, "NAME",
      "queue that receives poison messages"},
@@ -97,6 +102,10 @@ int main(int argc, char **argv) {
     int rc = ws_service_init(&svc, argc, argv);
     if (rc != WS_SERVICE_RUN)
         return rc;
+    if (ws_mq_queue_type_parse(queue_type, &cfg.mq.queue_type) != 0) {
+        log_error("invalid --queue-type '%s' (classic or quorum)", queue_type);
+        return 2;
+    }
     if (cfg.prefetch == 0)
         cfg.prefetch = cfg.batch == 1 ? 1 : 2 * cfg.batch > 65535 ? 65535 : 2 * cfg.batch;
 

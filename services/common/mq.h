@@ -3,7 +3,12 @@
  * Every object owns one connection and reconnects by itself after a backoff delay. A broker
  * that is down costs callers a fast failure, never a hang: connecting, handshakes, RPCs and
  * confirms are all bounded by timeouts. Queues are declared durable on the default exchange,
- * without arguments, so they stay compatible with the seed's own declaration of task_queue. */
+ * classic and without arguments by default, so they stay compatible with the seed's own
+ * declaration of task_queue; or as quorum queues (x-queue-type=quorum) for a cluster.
+ *
+ * A configuration may name several nodes of one cluster: each object connects to one of them
+ * and, when that fails or its connection is lost, goes on to the next one at once (backoff.h);
+ * only a whole round of failures waits out the backoff delay. */
 #ifndef WS_MQ_H
 #define WS_MQ_H
 
@@ -12,22 +17,42 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct ws_mq_config {
+#define WS_MQ_MAX_NODES 8
+
+typedef struct ws_mq_node {
     char host[128];
     int port;
+} ws_mq_node;
+
+typedef enum ws_mq_queue_type {
+    WS_MQ_CLASSIC, /* the broker's default: one node holds the queue */
+    WS_MQ_QUORUM,  /* replicated by Raft over the cluster's nodes (x-queue-type=quorum) */
+} ws_mq_queue_type;
+
+typedef struct ws_mq_config {
+    ws_mq_node nodes[WS_MQ_MAX_NODES]; /* tried in this order, starting with the first */
+    int n_nodes;
     char user[64];
     char password[64];
     char vhost[64];
     /* AMQP heartbeat asked for, in seconds (0: off), on connections read all the time
      * (consumers, the pipelined publisher); occasional publishers always ask for 0. */
     int heartbeat_s;
+    /* How every queue of this configuration is declared; a queue that exists with another
+     * type makes the declaration fail (PRECONDITION_FAILED), as the broker decides. */
+    ws_mq_queue_type queue_type;
 } ws_mq_config;
 
 #define WS_MQ_DEFAULT_HEARTBEAT_S 30
 
-/* Parses amqp://user:pass@host:port/vhost (rabbitmq-c's URL syntax); heartbeat_s gets its
- * default. 0 or -1. */
-int ws_mq_config_parse(const char *url, ws_mq_config *cfg);
+/* Parses amqp://user:pass@host:port/vhost (rabbitmq-c's URL syntax), or a comma-separated
+ * list of up to WS_MQ_MAX_NODES such URLs naming the nodes of one cluster, which must agree on
+ * user, password and vhost. heartbeat_s gets its default, queue_type WS_MQ_CLASSIC. 0 or -1. */
+int ws_mq_config_parse(const char *urls, ws_mq_config *cfg);
+/* Parses "classic" or "quorum" into *out. 0 or -1. */
+int ws_mq_queue_type_parse(const char *s, ws_mq_queue_type *out);
+/* "classic" or "quorum". */
+const char *ws_mq_queue_type_name(ws_mq_queue_type t);
 
 /* ---- Publishing ---- */
 

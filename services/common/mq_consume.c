@@ -13,8 +13,7 @@ struct ws_mq_consumer {
     int prefetch;
     amqp_connection_state_t conn;
     unsigned generation;
-    double retry_at;
-    ws_backoff backoff;
+    ws_reconnect reconnect; /* which node next, and when */
     char error[256];
 };
 
@@ -28,7 +27,7 @@ ws_mq_consumer *ws_mq_consumer_new(const ws_mq_config *cfg, const char *queue, i
     }
     c->cfg = *cfg;
     c->prefetch = prefetch < 1 ? 1 : prefetch;
-    ws_backoff_init(&c->backoff, 100, 5000);
+    ws_mq_reconnect_init(&c->reconnect, &c->cfg, 100, 5000);
     return c;
 }
 
@@ -37,7 +36,7 @@ static void drop(ws_mq_consumer *c) {
         ws_mq_close(c->conn);
         c->conn = NULL;
     }
-    c->retry_at = ws_now() + ws_backoff_next(&c->backoff) / 1000.0;
+    ws_reconnect_failed(&c->reconnect);
 }
 
 void ws_mq_consumer_free(ws_mq_consumer *c) {
@@ -53,7 +52,7 @@ const char *ws_mq_consumer_error(const ws_mq_consumer *c) {
 }
 
 static int connect_consumer(ws_mq_consumer *c) {
-    c->conn = ws_mq_open(&c->cfg, c->queue, c->error, sizeof c->error);
+    c->conn = ws_mq_open_next(&c->cfg, &c->reconnect, c->queue, c->error, sizeof c->error);
     if (!c->conn)
         return -1;
     amqp_basic_qos(c->conn, WS_MQ_CHANNEL, 0, (uint16_t)c->prefetch, 0);
@@ -66,7 +65,7 @@ static int connect_consumer(ws_mq_consumer *c) {
     if (r.reply_type != AMQP_RESPONSE_NORMAL)
         return ws_mq_reply_error(r, "basic.consume", c->error, sizeof c->error);
     c->generation++;
-    ws_backoff_reset(&c->backoff);
+    ws_reconnect_ok(&c->reconnect);
     return 0;
 }
 
@@ -102,7 +101,7 @@ static int handle_other_frame(ws_mq_consumer *c) {
 int ws_mq_consumer_next(ws_mq_consumer *c, ws_mq_delivery *d, int timeout_ms) {
     memset(d, 0, sizeof *d);
     if (!c->conn) {
-        double wait = c->retry_at - ws_now();
+        double wait = ws_reconnect_wait_s(&c->reconnect, ws_now());
         if (wait > 0) {
             ws_sleep_ms(wait * 1000 < timeout_ms ? (int)(wait * 1000) + 1 : timeout_ms, NULL);
             return WS_MQ_DOWN;
@@ -110,10 +109,13 @@ int ws_mq_consumer_next(ws_mq_consumer *c, ws_mq_delivery *d, int timeout_ms) {
         if (connect_consumer(c) != 0) {
             log_every(5, WS_WARN, "mq consumer cannot connect queue=%s error=\"%s\"", c->queue,
                       c->error);
-            drop(c);
+            if (c->conn) /* connected, then refused qos or consume: move on from this node */
+                drop(c);
             return WS_MQ_DOWN;
         }
-        log_info("mq consumer connected queue=%s prefetch=%d", c->queue, c->prefetch);
+        const ws_mq_node *n = &c->cfg.nodes[c->reconnect.server];
+        log_info("mq consumer connected queue=%s host=%s:%d type=%s prefetch=%d", c->queue, n->host,
+                 n->port, ws_mq_queue_type_name(c->cfg.queue_type), c->prefetch);
     }
     amqp_maybe_release_buffers(c->conn);
     amqp_envelope_t *env = malloc(sizeof *env);

@@ -33,6 +33,7 @@ typedef struct node {
     bool returned;       /* a basic.return for it came: its ack means "unroutable" */
     bool retried_return; /* republished once after a return already */
     bool retried_conn;   /* republished once after a lost connection already */
+    bool retried_nack;   /* republished once after a quorum queue's nack already */
     ws_mq_done_fn *done;
     void *arg;
     char id[80];
@@ -60,8 +61,9 @@ struct ws_mq_pipeline {
     uint64_t next_tag;
     list inflight; /* written, in tag order */
     bool blocked, redeclare;
-    double retry_at, last_rx, next_scan;
-    ws_backoff backoff;
+    bool renew; /* a quorum queue nacked: open a fresh channel (on the next node) */
+    double last_rx, next_scan;
+    ws_reconnect reconnect; /* which node next, and when */
 };
 
 /* ---- lists ---- */
@@ -135,7 +137,7 @@ static void drop(ws_mq_pipeline *p) {
     }
     p->blocked = false;
     p->redeclare = false;
-    p->retry_at = ws_now() + ws_backoff_next(&p->backoff) / 1000.0;
+    ws_reconnect_failed(&p->reconnect); /* the next node, at once unless all have failed */
     list again = {0};
     double now = ws_now();
     while (p->inflight.head) {
@@ -161,6 +163,18 @@ static void confirmed(ws_mq_pipeline *p, node *n, bool ack) {
         n->returned = false;
         n->retried_return = true;
         p->redeclare = true;
+        list one = {0};
+        push_back(&one, n);
+        requeue_front(p, &one);
+        return;
+    }
+    if (!ack && p->cfg.queue_type == WS_MQ_QUORUM && !n->retried_nack && ws_now() < n->deadline) {
+        /* A nacked message is certainly not in the queue, so publishing it again is safe. A
+         * quorum queue nacks when the channel's idea of its leader is stale: a channel opened
+         * during an election keeps sending to the dead leader and nacks everything until
+         * that node is back (seen with 3.10). A fresh channel looks the leader up anew. */
+        n->retried_nack = true;
+        p->renew = true;
         list one = {0};
         push_back(&one, n);
         requeue_front(p, &one);
@@ -273,7 +287,7 @@ static int read_frames(ws_mq_pipeline *p) {
 
 static int connect_pipeline(ws_mq_pipeline *p) {
     char err[256];
-    p->conn = ws_mq_open(&p->cfg, p->queue, err, sizeof err);
+    p->conn = ws_mq_open_next(&p->cfg, &p->reconnect, p->queue, err, sizeof err);
     if (p->conn) {
         amqp_confirm_select(p->conn, WS_MQ_CHANNEL);
         amqp_rpc_reply_t r = amqp_get_rpc_reply(p->conn);
@@ -281,19 +295,21 @@ static int connect_pipeline(ws_mq_pipeline *p) {
             ws_mq_reply_error(r, "confirm.select", err, sizeof err);
             ws_mq_close(p->conn);
             p->conn = NULL;
+            ws_reconnect_failed(&p->reconnect);
         }
     }
     if (!p->conn) {
         set_error(p, "%s", err);
         log_every(5, WS_WARN, "mq publisher cannot connect queue=%s error=\"%s\"", p->queue, err);
-        p->retry_at = ws_now() + ws_backoff_next(&p->backoff) / 1000.0;
         return -1;
     }
     p->next_tag = 1;
     p->last_rx = ws_now();
-    ws_backoff_reset(&p->backoff);
-    log_info("mq publisher connected queue=%s host=%s:%d inflight=%zu heartbeat=%ds", p->queue,
-             p->cfg.host, p->cfg.port, p->max_inflight, p->cfg.heartbeat_s);
+    ws_reconnect_ok(&p->reconnect);
+    const ws_mq_node *nd = &p->cfg.nodes[p->reconnect.server];
+    log_info("mq publisher connected queue=%s host=%s:%d type=%s inflight=%zu heartbeat=%ds",
+             p->queue, nd->host, nd->port, ws_mq_queue_type_name(p->cfg.queue_type),
+             p->max_inflight, p->cfg.heartbeat_s);
     return 0;
 }
 
@@ -341,7 +357,7 @@ static void redeclare(ws_mq_pipeline *p) {
     char err[256];
     log_warn("mq publish returned unroutable, redeclaring the queue queue=%s", p->queue);
     p->redeclare = false;
-    if (ws_mq_declare(p->conn, p->queue, err, sizeof err) != 0) {
+    if (ws_mq_declare(p->conn, p->queue, p->cfg.queue_type, err, sizeof err) != 0) {
         set_error(p, "%s", err);
         drop(p);
     }
@@ -410,8 +426,8 @@ static double next_deadline(ws_mq_pipeline *p, double now) {
 static void wait_for_events(ws_mq_pipeline *p, bool want_write) {
     double now = ws_now();
     double until = next_deadline(p, now);
-    if (!p->conn && p->retry_at < until)
-        until = p->retry_at;
+    if (!p->conn && p->reconnect.retry_at < until)
+        until = p->reconnect.retry_at;
     /* rabbitmq-c sends heartbeats only from inside its calls: come round often enough. */
     if (p->conn && p->cfg.heartbeat_s > 0 && until > now + p->cfg.heartbeat_s / 4.0)
         until = now + p->cfg.heartbeat_s / 4.0;
@@ -448,7 +464,7 @@ static void *io_main(void *arg) {
     ws_mq_pipeline *p = arg;
     while (!finished(p)) {
         double now = ws_now();
-        if (!p->conn && now >= p->retry_at)
+        if (!p->conn && ws_reconnect_due(&p->reconnect, now))
             connect_pipeline(p);
         if (p->conn && read_frames(p) != 0)
             drop(p);
@@ -458,6 +474,12 @@ static void *io_main(void *arg) {
             log_warn("mq publisher: broker missed its heartbeats queue=%s", p->queue);
             drop(p);
         }
+        if (p->conn && p->renew) {
+            set_error(p, "the quorum queue nacked: reconnecting for a fresh channel");
+            log_warn("mq publisher: nacked by the quorum queue, reconnecting queue=%s", p->queue);
+            drop(p);
+        }
+        p->renew = false;
         if (p->conn && p->redeclare)
             redeclare(p);
         bool want_write = write_queued(p);
@@ -483,7 +505,7 @@ ws_mq_pipeline *ws_mq_pipeline_new(const ws_mq_config *cfg, const char *queue, i
     }
     p->cfg = *cfg;
     p->max_inflight = max_inflight < 1 ? 1 : (size_t)max_inflight;
-    ws_backoff_init(&p->backoff, 100, 2000);
+    ws_mq_reconnect_init(&p->reconnect, &p->cfg, 100, 2000);
     snprintf(p->error, sizeof p->error, "not connected yet");
     pthread_mutex_init(&p->lock, NULL);
     p->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

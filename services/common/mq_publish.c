@@ -17,11 +17,10 @@ struct ws_mq_publisher {
     ws_mq_config cfg;
     char queue[128];
     amqp_connection_state_t conn;
-    uint64_t next_tag; /* delivery tag the broker will give the next publish */
-    double retry_at;
-    ws_backoff backoff;
-    bool in_doubt; /* the last publish left a message unconfirmed and unrefused */
-    bool blocked;  /* the broker sent connection.blocked (a resource alarm) */
+    uint64_t next_tag;      /* delivery tag the broker will give the next publish */
+    ws_reconnect reconnect; /* which node next, and when */
+    bool in_doubt;          /* the last publish left a message unconfirmed and unrefused */
+    bool blocked;           /* the broker sent connection.blocked (a resource alarm) */
     char error[256];
 };
 
@@ -36,19 +35,19 @@ ws_mq_publisher *ws_mq_publisher_new(const ws_mq_config *cfg, const char *queue)
     pthread_mutex_init(&p->lock, NULL);
     p->cfg = *cfg;
     p->cfg.heartbeat_s = 0; /* nothing reads this connection between publishes */
-    ws_backoff_init(&p->backoff, 100, 2000);
+    ws_mq_reconnect_init(&p->reconnect, &p->cfg, 100, 2000);
     return p;
 }
 
 /* A connection that failed, timed out or is blocked is not worth a close handshake that the
- * broker may never answer: drop it at once. */
+ * broker may never answer: drop it at once. The next attempt goes to the next node. */
 static void drop(ws_mq_publisher *p) {
     if (p->conn) {
         amqp_destroy_connection(p->conn);
         p->conn = NULL;
     }
     p->blocked = false;
-    p->retry_at = ws_now() + ws_backoff_next(&p->backoff) / 1000.0;
+    ws_reconnect_failed(&p->reconnect);
 }
 
 void ws_mq_publisher_free(ws_mq_publisher *p) {
@@ -80,15 +79,13 @@ bool ws_mq_publisher_in_doubt(ws_mq_publisher *p) {
 static int ensure_connected(ws_mq_publisher *p) {
     if (p->conn)
         return 0;
-    if (ws_now() < p->retry_at) {
+    if (!ws_reconnect_due(&p->reconnect, ws_now())) {
         snprintf(p->error, sizeof p->error, "broker down: waiting before reconnecting");
         return -1;
     }
-    p->conn = ws_mq_open(&p->cfg, p->queue, p->error, sizeof p->error);
-    if (!p->conn) {
-        drop(p);
+    p->conn = ws_mq_open_next(&p->cfg, &p->reconnect, p->queue, p->error, sizeof p->error);
+    if (!p->conn)
         return -1;
-    }
     amqp_confirm_select(p->conn, WS_MQ_CHANNEL);
     amqp_rpc_reply_t r = amqp_get_rpc_reply(p->conn);
     if (r.reply_type != AMQP_RESPONSE_NORMAL) {
@@ -97,8 +94,10 @@ static int ensure_connected(ws_mq_publisher *p) {
         return -1;
     }
     p->next_tag = 1;
-    ws_backoff_reset(&p->backoff);
-    log_info("mq publisher connected queue=%s host=%s:%d", p->queue, p->cfg.host, p->cfg.port);
+    ws_reconnect_ok(&p->reconnect);
+    const ws_mq_node *n = &p->cfg.nodes[p->reconnect.server];
+    log_info("mq publisher connected queue=%s host=%s:%d type=%s", p->queue, n->host, n->port,
+             ws_mq_queue_type_name(p->cfg.queue_type));
     return 0;
 }
 
@@ -267,11 +266,20 @@ static int attempt(ws_mq_publisher *p, batch *b, const ws_mq_msg *msgs, size_t n
         if (b->pending == sent)
             return -1;
     }
+    int ok = 0;
+    bool nacked = false;
+    for (size_t i = 0; i < sent; i++) {
+        ok += b->st[i] == CONFIRMED;
+        nacked |= b->st[i] == REFUSED;
+    }
+    /* A quorum queue nacks while the channel's idea of its leader is stale (a channel opened
+     * during an election): the next publish goes to a fresh channel (see mq_pipeline.c). */
+    if (nacked && p->conn && p->cfg.queue_type == WS_MQ_QUORUM) {
+        snprintf(p->error, sizeof p->error, "nacked by the quorum queue");
+        drop(p);
+    }
     if (p->conn)
         amqp_maybe_release_buffers(p->conn);
-    int ok = 0;
-    for (size_t i = 0; i < sent; i++)
-        ok += b->st[i] == CONFIRMED;
     return ok;
 }
 
@@ -288,7 +296,7 @@ static int retry_returned(ws_mq_publisher *p, const batch *b, double deadline) {
         return 0;
     log_warn("mq publish returned unroutable, redeclaring the queue queue=%s count=%zu", p->queue,
              k);
-    if (ws_mq_declare(p->conn, p->queue, p->error, sizeof p->error) != 0) {
+    if (ws_mq_declare(p->conn, p->queue, p->cfg.queue_type, p->error, sizeof p->error) != 0) {
         drop(p);
         return 0;
     }
@@ -309,7 +317,7 @@ int ws_mq_publish(ws_mq_publisher *p, const ws_mq_msg *msgs, size_t n, int timeo
         int rc = attempt(p, &b, msgs + off, k, deadline);
         /* A connection that sat idle may have died unnoticed: one retry on a fresh one. */
         if (rc < 0 && reused && !p->conn && ws_now() < deadline) {
-            p->retry_at = 0;
+            p->reconnect.retry_at = 0;
             rc = attempt(p, &b, msgs + off, k, deadline);
         }
         if (rc < 0) {

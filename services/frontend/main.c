@@ -34,6 +34,8 @@ static fe_config cfg = {
     .log_level = "info",
 };
 
+static const char *queue_type = "classic"; /* parsed into cfg.mq.queue_type */
+
 static const ws_opt options[] = {
     {"port", "FRONTEND_PORT", WS_OPT_INT, &cfg.port, 0, 65535, "PORT", "HTTP port"},
     {"addr", "FRONTEND_ADDR", WS_OPT_STR, &cfg.addr, 0, 0, "IPV4",
@@ -49,7 +51,10 @@ static const ws_opt options[] = {
     {"latency-ms", "SIMULATED_LATENCY_MS", WS_OPT_RANGE, &cfg.latency_ms, 0, 60000, "LO-HI",
      "range of the simulated latency in milliseconds"},
     {"pg-dsn", "PG_DSN", WS_OPT_STR, &cfg.pg_dsn, 0, 0, "DSN", "PostgreSQL connection string"},
-    {"amqp-url", "AMQP_URL", WS_OPT_STR, &cfg.amqp_url, 0, 0, "URL", "RabbitMQ URL"},
+    {"amqp-url", "AMQP_URL", WS_OPT_STR, &cfg.amqp_url, 0, 0, "URL[,URL...]",
+     "RabbitMQ URL, or the comma-separated URLs of a cluster's nodes (on failure the next one)"},
+    {"queue-type", "QUEUE_TYPE", WS_OPT_STR, &queue_type, 0, 0, "classic|quorum",
+     "type the queues are declared with (quorum: replicated over a cluster's nodes)"},
     {"queue", "QUEUE", WS_OPT_STR, &cfg.queue, 0, 0, "NAME", "queue of jobs and orders"},
     {"redis-host", "REDIS_HOST", WS_OPT_STR, &cfg.redis_host, 0, 0, "HOST", "Redis host"},
     {"redis-port", "REDIS_PORT", WS_OPT_INT, &cfg.redis_port, 1, 65535, "PORT", "Redis port"},
@@ -96,6 +101,10 @@ int main(int argc, char **argv) {
             log_warn("connection limit lowered to what the fd limit allows limit=%d wanted=%d",
                      budget, cfg.connection_limit);
         cfg.connection_limit = budget;
+    }
+    if (ws_mq_queue_type_parse(queue_type, &cfg.mq.queue_type) != 0) {
+        log_error("invalid --queue-type '%s' (classic or quorum)", queue_type);
+        return 2;
     }
 
     /* WORKSHOP:EX0 BEGIN */

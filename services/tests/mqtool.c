@@ -8,13 +8,15 @@
 #include <string.h>
 
 static int usage(void) {
-    fprintf(stderr, "usage: mqtool URL QUEUE publish BODY [MESSAGE_ID]\n"
-                    "       mqtool URL QUEUE count|purge|delete|get\n");
+    fprintf(stderr, "usage: mqtool URL[,URL...] QUEUE publish BODY [MESSAGE_ID]\n"
+                    "       mqtool URL[,URL...] QUEUE count|purge|delete|get\n"
+                    "QUEUE_TYPE=quorum in the environment declares quorum queues\n");
     return 2;
 }
 
 static int declare(amqp_connection_state_t c, const char *queue, uint32_t *count) {
-    amqp_queue_declare_ok_t *ok = amqp_queue_declare(c, WS_MQ_CHANNEL, amqp_cstring_bytes(queue), 0,
+    /* passive: counts the queue as it is, whatever its type (ws_mq_open declared it) */
+    amqp_queue_declare_ok_t *ok = amqp_queue_declare(c, WS_MQ_CHANNEL, amqp_cstring_bytes(queue), 1,
                                                      1, 0, 0, amqp_empty_table);
     if (!ok)
         return -1;
@@ -44,6 +46,9 @@ int main(int argc, char **argv) {
     ws_mq_config cfg;
     if (ws_mq_config_parse(argv[1], &cfg) != 0)
         return usage();
+    const char *qt = getenv("QUEUE_TYPE");
+    if (qt && *qt && ws_mq_queue_type_parse(qt, &cfg.queue_type) != 0)
+        return usage();
     const char *queue = argv[2], *cmd = argv[3];
     if (strcmp(cmd, "publish") == 0) {
         if (argc < 5)
@@ -59,7 +64,9 @@ int main(int argc, char **argv) {
         return ok == 1 ? 0 : 1;
     }
     char err[256];
-    amqp_connection_state_t c = ws_mq_open(&cfg, queue, err, sizeof err);
+    ws_reconnect r;
+    ws_mq_reconnect_init(&r, &cfg, 100, 1000);
+    amqp_connection_state_t c = ws_mq_open_next(&cfg, &r, queue, err, sizeof err);
     if (!c) {
         fprintf(stderr, "mqtool: %s\n", err);
         return 1;
