@@ -64,8 +64,9 @@ int main(void) {
                    NULL};
     CHECK(init(4, run) == WS_SERVICE_RUN);
     CHECK(port == 8080);
-    CHECK_STR(mq.host, "broker.example");
-    CHECK(mq.port == 5673 && mq.heartbeat_s == 3);
+    CHECK(mq.n_nodes == 1);
+    CHECK_STR(mq.nodes[0].host, "broker.example");
+    CHECK(mq.nodes[0].port == 5673 && mq.heartbeat_s == 3);
     CHECK_STR(mq.user, "u");
     CHECK_STR(mq.vhost, "v");
     sigset_t now;
