@@ -34,6 +34,23 @@ static promc_child *as_child(promc_histogram *h) {
     return promc__handle_child(h);
 }
 
+/* Registers a histogram with these classic bounds (a trailing +Inf, which is implied, dropped
+ * as client_python does) and the native fields of *native (NULL: classic only). */
+static promc_histogram *register_histogram(promc_registry *reg, const char *name, const char *help,
+                                           const char *const *labels, const double *buckets,
+                                           size_t nbuckets, const promc_spec *native) {
+    if (nbuckets > 0 && buckets[nbuckets - 1] == 1.0 / 0.0)
+        nbuckets--;
+    promc_spec spec = native ? *native : (promc_spec){0};
+    spec.type = PROMC_HISTOGRAM;
+    spec.name = name;
+    spec.help = help;
+    spec.labels = labels;
+    spec.buckets = buckets;
+    spec.nbuckets = nbuckets;
+    return (promc_histogram *)promc__register(reg, &spec);
+}
+
 promc_histogram *promc_histogram_new(promc_registry *reg, const char *name, const char *help,
                                      const char *const *labels, const double *buckets,
                                      size_t nbuckets) {
@@ -41,16 +58,7 @@ promc_histogram *promc_histogram_new(promc_registry *reg, const char *name, cons
         buckets = promc_default_buckets;
         nbuckets = sizeof promc_default_buckets / sizeof promc_default_buckets[0];
     }
-    /* A trailing +Inf bound is implied; accept it written out, as client_python does. */
-    if (nbuckets > 0 && buckets[nbuckets - 1] == 1.0 / 0.0)
-        nbuckets--;
-    promc_spec spec = {.type = PROMC_HISTOGRAM,
-                       .name = name,
-                       .help = help,
-                       .labels = labels,
-                       .buckets = buckets,
-                       .nbuckets = nbuckets};
-    return (promc_histogram *)promc__register(reg, &spec);
+    return register_histogram(reg, name, help, labels, buckets, nbuckets, NULL);
 }
 
 promc_histogram *promc_histogram_new_opts(promc_registry *reg, const char *name, const char *help,
@@ -77,23 +85,15 @@ promc_histogram *promc_histogram_new_opts(promc_registry *reg, const char *name,
                       name ? name : "histogram");
         return NULL;
     }
-    const double *buckets = opts->buckets;
-    size_t nbuckets = buckets ? opts->n_buckets : 0;
-    if (nbuckets > 0 && buckets[nbuckets - 1] == 1.0 / 0.0)
-        nbuckets--;
-    promc_spec spec = {.type = PROMC_HISTOGRAM,
-                       .name = name,
-                       .help = help,
-                       .labels = labels,
-                       .buckets = buckets,
-                       .nbuckets = nbuckets,
-                       .native = true,
-                       .native_schema = promc__native_pick_schema(opts->bucket_factor),
-                       .native_zero_threshold = promc__native_zero_threshold(opts->zero_threshold),
-                       .native_max_buckets = opts->max_buckets,
-                       .native_max_zero_threshold = opts->max_zero_threshold,
-                       .native_min_reset = (double)opts->min_reset_duration_ms / 1000.0};
-    return (promc_histogram *)promc__register(reg, &spec);
+    promc_spec native = {.native = true,
+                         .native_schema = promc__native_pick_schema(opts->bucket_factor),
+                         .native_zero_threshold =
+                             promc__native_zero_threshold(opts->zero_threshold),
+                         .native_max_buckets = opts->max_buckets,
+                         .native_max_zero_threshold = opts->max_zero_threshold,
+                         .native_min_reset = (double)opts->min_reset_duration_ms / 1000.0};
+    return register_histogram(reg, name, help, labels, opts->buckets,
+                              opts->buckets ? opts->n_buckets : 0, &native);
 }
 
 double promc_histogram_schema_factor(int schema) {
