@@ -97,15 +97,12 @@ int main(int argc, char **argv) {
         .log_level = &cfg.log_level,
         .amqp_url = &cfg.amqp_url,
         .amqp_heartbeat_s = &cfg.amqp_heartbeat_s,
+        .queue_type = &queue_type,
         .mq = &cfg.mq,
     };
     int rc = ws_service_init(&svc, argc, argv);
     if (rc != WS_SERVICE_RUN)
         return rc;
-    if (ws_mq_queue_type_parse(queue_type, &cfg.mq.queue_type) != 0) {
-        log_error("invalid --queue-type '%s' (classic or quorum)", queue_type);
-        return 2;
-    }
     if (cfg.prefetch == 0)
         cfg.prefetch = cfg.batch == 1 ? 1 : 2 * cfg.batch > 65535 ? 65535 : 2 * cfg.batch;
 

@@ -26,6 +26,11 @@ int ws_service_init(ws_service *svc, int argc, char **argv) {
         return 2;
     }
     svc->mq->heartbeat_s = *svc->amqp_heartbeat_s;
+    if (svc->queue_type && ws_mq_queue_type_parse(*svc->queue_type, &svc->mq->queue_type) != 0) {
+        fprintf(stderr, "%s: invalid --queue-type '%s' (classic or quorum)\n", svc->name,
+                *svc->queue_type);
+        return 2;
+    }
     sigemptyset(&svc->stop_signals);
     sigaddset(&svc->stop_signals, SIGINT);
     sigaddset(&svc->stop_signals, SIGTERM);

@@ -88,6 +88,7 @@ int main(int argc, char **argv) {
         .log_level = &cfg.log_level,
         .amqp_url = &cfg.amqp_url,
         .amqp_heartbeat_s = &cfg.amqp_heartbeat_s,
+        .queue_type = &queue_type,
         .mq = &cfg.mq,
     };
     int rc = ws_service_init(&svc, argc, argv);
@@ -101,10 +102,6 @@ int main(int argc, char **argv) {
             log_warn("connection limit lowered to what the fd limit allows limit=%d wanted=%d",
                      budget, cfg.connection_limit);
         cfg.connection_limit = budget;
-    }
-    if (ws_mq_queue_type_parse(queue_type, &cfg.mq.queue_type) != 0) {
-        log_error("invalid --queue-type '%s' (classic or quorum)", queue_type);
-        return 2;
     }
 
     /* WORKSHOP:EX0 BEGIN */
