@@ -174,16 +174,8 @@ static inline __attribute__((always_inline)) size_t bucket_index(const double *b
 
 static int observe_slow(const void *h, double v, size_t *bucket);
 
-static inline void observe_words(promc_word *w, const promc_family *f, size_t i, double v) {
-    uint64_t odd = atomic_load_explicit(&w[0], memory_order_relaxed) | 1u;
-    atomic_store_explicit(&w[0], odd, memory_order_relaxed);
-    atomic_thread_fence(memory_order_release);
-    promc__word_add_u64(&w[1 + i], 1);
-    promc__word_add_double(&w[2 + f->nbuckets], v);
-    atomic_store_explicit(&w[0], odd + 1, memory_order_release);
-}
-
-/* observe_words with a native count word too (the zero bucket or a native bucket; NULL for
+/* One observation under the thread's sequence: bucket i, the sum, and the native count word
+ * when there is one (the zero bucket or a native bucket; NULL for classic histograms and for
  * NaN, which native buckets leave out). */
 static inline void observe_words_native(promc_word *w, const promc_family *f, size_t i, double v,
                                         promc_word *native) {
@@ -195,6 +187,10 @@ static inline void observe_words_native(promc_word *w, const promc_family *f, si
     if (native)
         promc__word_add_u64(native, 1);
     atomic_store_explicit(&w[0], odd + 1, memory_order_release);
+}
+
+static inline void observe_words(promc_word *w, const promc_family *f, size_t i, double v) {
+    observe_words_native(w, f, i, v, NULL);
 }
 
 /* The native fast path: as observe's, plus the native placement and its count word. Anything
