@@ -27,8 +27,9 @@ build-tsan:
 	$(CMAKE) -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSANITIZE=thread >/dev/null
 	$(CMAKE) --build build-tsan -j$(JOBS)
 
-# Plain build: every test (a subset of the mutants: promc.mutation; all of them: ctest -L mutation_all).
-# slow end-to-end stack ones and the mutation run (it builds its own copies of promc).
+# Plain build: every test, with a subset of the mutants (promc.mutation; every mutant:
+# ctest -L mutation_all). ASan+UBSan (+LSan): every test but the slow end-to-end stack ones and
+# the mutation run (it builds its own copies of promc).
 # TSan: the concurrency tests.
 test: deps
 	$(MAKE) build build-asan build-tsan
