@@ -11,7 +11,7 @@ test_pkgs=(curl procps util-linux iproute2 python3 python3-prometheus-client pyt
     rabbitmq-server redis-server prometheus prometheus-alertmanager prometheus-node-exporter
     prometheus-postgres-exporter prometheus-redis-exporter prometheus-blackbox-exporter
     prometheus-pushgateway haproxy victoria-metrics docker-compose golang-go golang-github-prometheus-client-golang-dev
-    golang-github-prometheus-client-model-dev golang-github-prometheus-common-dev protobuf-compiler libprotobuf-dev)
+    golang-github-prometheus-client-model-dev golang-github-prometheus-common-dev protobuf-compiler libprotobuf-dev gnuplot-nox)
 bench_pkgs=(wrk nginx-light golang-go golang-github-prometheus-client-golang-dev)
 
 case "${1:-test}" in

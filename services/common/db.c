@@ -105,6 +105,7 @@ int ws_db_ready(ws_db *db) {
         }
         PQsetNoticeProcessor(db->conn, on_notice, NULL);
         db->schema_ok = false;
+        db->insert_prepared = false;
     }
     if (!db->schema_ok) {
         if (run_schema(db) != WS_DB_OK) {

@@ -12,7 +12,8 @@ struct ws_db {
     char *conninfo;
     PGconn *conn;
     bool schema_ok;
-    double retry_at; /* monotonic time before which we do not reconnect */
+    bool insert_prepared; /* db_orders.c's statement, on this connection */
+    double retry_at;      /* monotonic time before which we do not reconnect */
     ws_backoff backoff;
     char error[256];
 };
