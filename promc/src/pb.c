@@ -195,6 +195,7 @@ static void histogram(promc__pb_buf *b, const promc__pb_metric *m) {
             f_sint(b, 13, n->pos_deltas[i]);
     }
     timestamp(b, 15, &m->created);
+    exemplar(b, 16, m->exemplar); /* a native-only histogram's exemplar (Histogram.exemplars) */
     close_len(b, at);
 }
 

@@ -79,7 +79,7 @@ typedef struct promc__pb_metric {
     const promc__pb_label *labels;
     size_t n_labels;
     double value;                       /* counter, gauge, untyped */
-    const promc__pb_exemplar *exemplar; /* counter; NULL: none */
+    const promc__pb_exemplar *exemplar; /* counter, native-only histogram; NULL: none */
     uint64_t count;                     /* summary, histogram */
     double sum;
     const promc__pb_quantile *quantiles;

@@ -200,7 +200,11 @@ static void pb_histogram(pb_sink *s, const promc_family *f, const promc_series_v
         cumulative += v->bucket_counts[i];
         const promc__pb_exemplar *e =
             ex && i < ex->n ? pb_exemplar(&ex->slots[i], &s->ex[i]) : NULL;
-        if (i == f->nbuckets && (!e || f->nbuckets == 0))
+        if (i == f->nbuckets && f->nbuckets == 0) {
+            m->exemplar = e; /* native only: Histogram.exemplars, as client_golang sends it */
+            break;
+        }
+        if (i == f->nbuckets && !e)
             break; /* +Inf: only to carry an exemplar beside classic buckets */
         s->buckets[nb++] =
             (promc__pb_bucket){.cumulative_count = cumulative,

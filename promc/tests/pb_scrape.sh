@@ -78,6 +78,17 @@ done | awk '/^--- msg_/ {real = ($2 >= "msg_002")} # the real histograms: create
 diff -u "$here/pb_scrape/expected_native_protoc.txt" "$tmp/native.txt" >&2 ||
     fail "protoc: native histograms differ from expected_native_protoc.txt (-expected +got)"
 echo "protoc: native histograms (classic+native, native-only empty and with buckets) as expected"
+# A native-only histogram's exemplar travels in Histogram.exemplars (field 16, newer than
+# Debian's client_model: protoc shows it by number), with its labels and value.
+mkdir "$tmp/native_ex"
+python3 "$here/pb_protoc/split.py" "$tmp/native_ex" <"$tmp/s.native_ex.pb" >/dev/null
+protoc --decode io.prometheus.client.MetricFamily -I$model -I/usr/include \
+    io/prometheus/client/metrics.proto <"$tmp/native_ex/msg_000.bin" >"$tmp/native_ex.txt"
+awk '/^    16 \{/ {in16 = 1} in16' "$tmp/native_ex.txt" | grep -q '"abc123"' ||
+    { cat "$tmp/native_ex.txt" >&2; fail "protoc: the native-only histogram's exemplar is not in field 16"; }
+# (an unknown field's double shows as its bits: 0.25 is 0x3fd0000000000000)
+grep -q '^      2: 0x3fd0000000000000$' "$tmp/native_ex.txt" || fail "protoc: the exemplar's value is not 0.25"
+echo "protoc: a native-only histogram's exemplar in Histogram.exemplars (16)"
 
 if command -v go >/dev/null && [ -d /usr/share/gocode/src/github.com/prometheus/common/expfmt ]; then
     work=$build/promc/tests/pb_scrape

@@ -172,6 +172,17 @@ static int native_views(const char *prefix) {
     return rc;
 }
 
+/* PREFIX.native_ex.pb: a native-only histogram whose one observation carries an exemplar. */
+static int native_exemplar(const char *prefix) {
+    promc_registry *r = promc_registry_new();
+    promc_histogram_opts o = {.bucket_factor = 1.1};
+    promc_histogram *h = promc_histogram_new_opts(r, "native_ex_seconds", "h", NULL, &o);
+    int rc = promc_histogram_observe_exemplar(h, 0.25, PROMC_LABELS("trace_id", "abc123"));
+    rc |= write_fmt(r, PROMC_FORMAT_PROTOBUF, PROMC_ESCAPING_UNDERSCORES, prefix, "native_ex.pb");
+    promc_registry_free(r);
+    return rc;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: promc_pb_scrape PREFIX [--utf8]\n");
@@ -190,5 +201,5 @@ int main(int argc, char **argv) {
         rc |= write_fmt(r, PROMC_FORMAT_PROTOBUF, PROMC_ESCAPING_UNDERSCORES, argv[1], "under.pb");
         promc_registry_free(r);
     }
-    return rc | native_views(argv[1]);
+    return rc | native_views(argv[1]) | native_exemplar(argv[1]);
 }
