@@ -187,6 +187,17 @@ static void test_both_and_children(void) {
     /* exemplars go to the classic bucket, as for classic histograms */
     static const char *const ex[] = {"trace_id", "abc", NULL};
     CHECK_INT(promc_histogram_observe_exemplar(x, 0.5, ex), 0);
+    /* the timing helpers observe into native buckets as into classic ones */
+    PROMC_TIME_HISTOGRAM(x) {
+        ro.count = 0; /* the timed block */
+    }
+    read_h(x, &ro);
+    CHECK_INT(ro.count, 102);
+    /* 101 observations of 0.5 in key -1, and the block's short duration in a bucket below it */
+    CHECK_INT(ro.n[0], 2);
+    CHECK_INT(ro.keys[0][1], -1);
+    CHECK_INT(ro.vals[0][1], 101);
+    CHECK_INT(ro.vals[0][0], 1);
     /* a removed child's handle is a no-op; its native buckets are freed (LSan checks) */
     CHECK_INT(promc_remove(h, PROMC_LABELS("y")), 0);
     CHECK_INT(promc_histogram_observe(y, 1), PROMC_ENOTFOUND);
