@@ -2,11 +2,12 @@
  *
  * promc keeps metrics in a registry and renders them in the Prometheus text formats 0.0.4 and
  * 1.0.0, OpenMetrics 1.0 or delimited protobuf (io.prometheus.client.MetricFamily), with
- * Prometheus 3's content negotiation and name escaping (promc_negotiate_accept). Counter, gauge, histogram and enum updates take no lock and allocate
- * nothing once the calling thread has made its first update of the child (that first update
- * may allocate the thread's block of words); rendering reads per-thread shards and sums them,
- * so a scrape never blocks those updates. Summaries, exemplars, creating label children,
- * registration and rendering do lock and allocate: see "What each call may do" below.
+ * Prometheus 3's content negotiation and name escaping (promc_negotiate_accept). Counter, gauge,
+ * histogram and enum updates take no lock and allocate nothing once the calling thread has made its
+ * first update of the child (that first update may allocate the thread's block of words); rendering
+ * reads per-thread shards and sums them, so a scrape never blocks those updates. Summaries,
+ * exemplars, creating label children, registration and rendering do lock and allocate: see "What
+ * each call may do" below.
  *
  * Conventions:
  *  - Every exported name starts with promc_ / PROMC_; promc__ / PROMC__ names are internal,

@@ -12,7 +12,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#define WRITERS 4
+#define WRITERS    4
 #define PER_WRITER 200000
 
 static promc_histogram *plain, *limited;

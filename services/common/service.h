@@ -22,7 +22,7 @@ typedef struct ws_service {
     const char *const *amqp_url;
     const int *amqp_heartbeat_s;
     const char *const *queue_type; /* "classic" or "quorum"; NULL: classic */
-    ws_mq_config *mq; /* filled from *amqp_url, *amqp_heartbeat_s and *queue_type */
+    ws_mq_config *mq;              /* filled from *amqp_url, *amqp_heartbeat_s and *queue_type */
     /* Set by ws_service_init(). */
     long fd_limit; /* the soft RLIMIT_NOFILE now in force (raised to the hard limit) */
     sigset_t stop_signals;

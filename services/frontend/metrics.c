@@ -54,9 +54,9 @@ static int register_request_metrics(void) {
      * are needed, as client_golang's documentation suggests */
     promc_histogram_opts native = {
         .bucket_factor = 1.1, .max_buckets = 160, .min_reset_duration_ms = 3600 * 1000};
-    http_latency_native = promc_histogram_new_opts(
-        NULL, "http_latency_native", "HTTP latencies in native buckets (seconds)",
-        PROMC_LABELS("method", "endpoint"), &native);
+    http_latency_native = promc_histogram_new_opts(NULL, "http_latency_native",
+                                                   "HTTP latencies in native buckets (seconds)",
+                                                   PROMC_LABELS("method", "endpoint"), &native);
     http_requests = promc_counter_new(NULL, "http_requests_total", "HTTP requests by route",
                                       PROMC_LABELS("method", "endpoint"));
     errors = promc_counter_new(NULL, "errors_total", "Failed requests by kind of error",
@@ -75,8 +75,8 @@ static int register_request_metrics(void) {
     mq_publish_latency =
         promc_histogram_new(NULL, "mq_publish_latency", "Seconds to publish and get confirms",
                             PROMC_LABELS("queue"), NULL, 0);
-    if (!http_latency || !http_latency_native || !http_requests || !errors || !cache_requests || !hello_dropped ||
-        !in_doubt || !mq_publish || !mq_publish_latency)
+    if (!http_latency || !http_latency_native || !http_requests || !errors || !cache_requests ||
+        !hello_dropped || !in_doubt || !mq_publish || !mq_publish_latency)
         return -1;
     static const char *const results[3] = {"hit", "miss", "error"};
     for (int i = 0; i < 3; i++)

@@ -235,7 +235,7 @@ fi
 require_binaries "$FE_BIN" "$BE_BIN"
 start_services_on_test_ports
 run_check 0 0-5
-expect_text 'http_latency_native{method="GET",endpoint="/hello"} is a native histogram (schema 3'
+expect_text 'http_latency_native{method="GET",endpoint="/hello"} is a native histogram'
 wait_value 'count(up{job=~"frontend|backend"} == 1)' 2 30
 some_traffic
 sleep 5 # two more scrapes: rate() over the traffic

@@ -148,8 +148,8 @@ static int native_views(const char *prefix) {
                                                   PROMC_LABELS("route"), &o3);
     static const double classic_bounds[] = {1, 10};
     promc_histogram_opts o0 = {.bucket_factor = 2, .buckets = classic_bounds, .n_buckets = 2};
-    promc_histogram *hb = promc_histogram_new_opts(r, "real_both_seconds", "Real both.",
-                                                   PROMC_LABELS("route"), &o0);
+    promc_histogram *hb =
+        promc_histogram_new_opts(r, "real_both_seconds", "Real both.", PROMC_LABELS("route"), &o0);
     promc_histogram *x = promc_histogram_labels(h, "/x"), *y = promc_histogram_labels(hb, "/y");
     static const double xs[] = {1, 1.05, 2, 2, -1.5, 0}, ys[] = {0.75, 3, 3, 20};
     for (size_t i = 0; i < 6; i++)
