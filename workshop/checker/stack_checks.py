@@ -53,11 +53,20 @@ KNOWN_GNET_IDS = {1860: "Node Exporter Full", 9628: "PostgreSQL Database",
                   3662: "Prometheus 2.0 Overview"}
 
 
+def sample_value(r):
+    """The number of one instant-query series: its value, or for a native histogram sample
+    ({"histogram": [t, {"count": ...}]}, e.g. http_latency_native) its count."""
+    if "value" in r:
+        return float(r["value"][1])
+    return float(r["histogram"][1]["count"])
+
+
 def short(result):
     """A Prometheus result for humans: one value or the number of series."""
     if len(result) == 1:
-        v = float(result[0]["value"][1])
-        return f"= {web.fmt(v)}"
+        if "histogram" in result[0]:
+            return f"= a native histogram of {web.fmt(sample_value(result[0]))} observations"
+        return f"= {web.fmt(sample_value(result[0]))}"
     return f"{len(result)} series"
 
 
@@ -117,7 +126,7 @@ def exercise6(ctx, res):
             res.miss(f"{expr} returns only what Prometheus adds itself (up, scrape_*, ALERTS, "
                      "recording rules), nothing the service exposes", why)
             continue
-        values = [float(r["value"][1]) for r in result]
+        values = [sample_value(r) for r in result]
         if all(math.isnan(v) for v in values):
             res.ok(f"{expr} {short(result)} (no requests in the last 5 minutes: send some traffic)")
         else:

@@ -400,6 +400,32 @@ class StartingPointStack(unittest.TestCase):
         self.assertIn("/metrics", miss_text(res))
 
 
+class NativeHistogramSeries(unittest.TestCase):
+    """Exercise 6 on a frontend with a native histogram: {job="frontend"} then returns
+    http_latency_native as histogram samples, which have no "value" (before the fix the checker
+    stopped with KeyError: 'value')."""
+
+    def test_selector_with_native_histogram(self):
+        native = {"metric": {"__name__": "http_latency_native", "job": "frontend"},
+                  "histogram": [1700000000, {"count": "12", "sum": "3.5", "buckets": []}]}
+
+        def answer(expr):
+            if expr == '{job="frontend"}':
+                return [sample({"__name__": "hello_total", "job": "frontend"}, "3"), native]
+            if expr == "http_latency_native":
+                return [native]
+            return [sample({"__name__": "hello_total", "job": "frontend"}, "3")]
+
+        prom = FakePrometheus(answer)
+        self.addCleanup(prom.close)
+        res = run_exercise(stack_checks.exercise6, prom.context(), 6)
+        texts = [t for _, t, _ in res.lines]
+        self.assertFalse(any("checker failed" in t for t in texts), texts)
+        self.assertTrue(any(t.startswith('{job="frontend"}') and kind == "ok"
+                            for kind, t, _ in res.lines), texts)
+        self.assertEqual(stack_checks.short([native]), "= a native histogram of 12 observations")
+
+
 class AttendeeAlert(unittest.TestCase):
     """Exercise 9 once the services serve /metrics: an alert counts when it started firing after
     they were first scraped, and reached Alertmanager (here: the webhook receiver's record)."""
