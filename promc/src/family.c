@@ -27,49 +27,108 @@ static double wall_now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* FNV-1a over the values, each followed by a 0 byte so ("ab","c") != ("a","bc"). */
-static uint64_t hash_values(const char *const *values, size_t n) {
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < n; i++) {
-        for (const unsigned char *p = (const unsigned char *)values[i]; *p; p++)
-            h = (h ^ *p) * 0x100000001b3ull;
-        h = (h ^ 0xff) * 0x100000001b3ull;
-    }
-    return h ^ (h >> 29);
-}
+/* The label values a call names, measured once: their lengths feed the hash, the size check
+ * against a candidate's slot and the word-wise compare, so no byte is walked twice. */
+typedef struct values_key {
+    const char *const *values;
+    size_t n;
+    size_t total; /* the stored form's size: each value and its NUL */
+    size_t len[PROMC_MAX_LABELS];
+} values_key;
 
-/* Walks the stored values byte by byte, stopping at the first difference or at a stored NUL
- * (which the other side must match), so a stored value shorter than the one looked up is never
- * read past (a memcmp of the looked-up length could, on a hash collision). One pass, no calls:
- * the values are short. */
-static inline bool values_eq(const char *stored, const char *const *values, size_t n) {
-    const char *p = stored;
+/* Fills k; false if a value is NULL (the caller's slow path reports it). */
+static inline bool key_make(values_key *k, const char *const *values, size_t n) {
+    k->values = values;
+    k->n = n;
+    k->total = 0;
     for (size_t i = 0; i < n; i++) {
-        const char *v = values[i];
-        while (*p == *v) {
-            if (*p == '\0')
-                break;
-            p++;
-            v++;
-        }
-        if (*p != *v)
+        if (__builtin_expect(!values[i], 0))
             return false;
-        p++; /* past the NUL both have */
+        k->len[i] = strlen(values[i]);
+        k->total += k->len[i] + 1;
     }
     return true;
 }
 
-bool promc__values_equal(const char *stored, const char *const *values, size_t n) {
-    return values_eq(stored, values, n);
+static inline uint64_t load64(const char *p) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+static inline uint64_t load32(const char *p) {
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
 }
 
-static promc_child *index_find(child_index *ix, uint64_t hash, const char *const *values,
-                               size_t n) {
+/* One multiply-fold round (wyhash's mum): the high half folded into the low. */
+static inline uint64_t mix(uint64_t h, uint64_t v) {
+    __uint128_t m = (__uint128_t)(h ^ v) * 0x9e3779b97f4a7c15ull;
+    return (uint64_t)m ^ (uint64_t)(m >> 64);
+}
+
+/* Hashes the values 8 bytes at a time, the last 1-7 bytes of each by overlapping loads, each
+ * value's length mixed in first so ("ab","c") != ("a","bc"). Reads stay inside each value. */
+static uint64_t key_hash(const values_key *k) {
+    uint64_t h = 0x243f6a8885a308d3ull;
+    for (size_t i = 0; i < k->n; i++) {
+        const char *p = k->values[i];
+        size_t len = k->len[i], j = 0;
+        h ^= (uint64_t)(len + 1) * 0xbf58476d1ce4e5b9ull;
+        for (; j + 8 <= len; j += 8)
+            h = mix(h, load64(p + j));
+        size_t r = len - j;
+        if (r >= 4)
+            h = mix(h, load32(p + j) << 32 | load32(p + j + r - 4));
+        else if (r > 0)
+            h = mix(h, (uint64_t)(unsigned char)p[j] << 16 |
+                           (uint64_t)(unsigned char)p[j + r / 2] << 8 |
+                           (unsigned char)p[j + r - 1]);
+    }
+    return mix(h, k->total);
+}
+
+/* Are the m bytes at a and b equal? Word loads, the last one overlapping; m >= 1. */
+static inline bool bytes_eq(const char *a, const char *b, size_t m) {
+    if (m >= 8) {
+        for (size_t j = 0; j + 8 < m; j += 8)
+            if (load64(a + j) != load64(b + j))
+                return false;
+        return load64(a + m - 8) == load64(b + m - 8);
+    }
+    if (m >= 4)
+        return load32(a) == load32(b) && load32(a + m - 4) == load32(b + m - 4);
+    return a[0] == b[0] && a[m / 2] == b[m / 2] && a[m - 1] == b[m - 1];
+}
+
+/* Does child c hold exactly k's values? Each value is compared with its NUL, so a stored value
+ * of another length differs at its NUL. The size check first keeps every read inside c's slot:
+ * a slot holds its values in its last 8-byte units (lifecycle.c sizes it so), so a key whose
+ * stored form would need another slot size cannot match and is never compared. */
+static inline bool key_eq(const promc_child *c, const values_key *k) {
+    if ((sizeof(promc_child) + k->total + 7) / 8 != c->slot_units)
+        return false;
+    const char *p = promc__child_vals(c);
+    for (size_t i = 0; i < k->n; i++) {
+        size_t m = k->len[i] + 1;
+        if (!bytes_eq(p, k->values[i], m))
+            return false;
+        p += m;
+    }
+    return true;
+}
+
+bool promc__values_equal(const promc_child *c, const char *const *values, size_t n) {
+    values_key k;
+    return key_make(&k, values, n) && key_eq(c, &k);
+}
+
+static promc_child *index_find(child_index *ix, uint64_t hash, const values_key *k) {
     for (size_t i = hash & ix->mask;; i = (i + 1) & ix->mask) {
         promc_child *c = atomic_load_explicit(&ix->slot[i], memory_order_acquire);
         if (!c)
             return NULL;
-        if (c != PROMC_TOMBSTONE && c->hash == hash && values_eq(promc__child_vals(c), values, n))
+        if (c != PROMC_TOMBSTONE && c->hash == hash && key_eq(c, k))
             return c;
     }
 }
@@ -343,9 +402,10 @@ static promc_child *overflow_child(promc_family *f) {
     for (size_t i = 0; i < f->nlabels; i++)
         values[i] = PROMC_OVERFLOW_VALUE;
     values[f->nlabels] = NULL;
-    uint64_t hash = hash_values(values, f->nlabels);
-    promc_child *c =
-        index_find(atomic_load_explicit(&f->index, memory_order_relaxed), hash, values, f->nlabels);
+    values_key k;
+    key_make(&k, values, f->nlabels);
+    uint64_t hash = key_hash(&k);
+    promc_child *c = index_find(atomic_load_explicit(&f->index, memory_order_relaxed), hash, &k);
     if (!c)
         c = child_add(f, values, hash);
     f->overflow = c;
@@ -357,24 +417,20 @@ static void *handle_of(promc_child *c) {
 }
 
 void *promc__child_get(promc_family *f, const char *const *values) {
-    if (f->nlabels == 0 || !values) {
+    values_key k;
+    if (f->nlabels == 0 || !values || !key_make(&k, values, f->nlabels)) {
         check_values(f, values);
         return NULL;
     }
-    for (size_t i = 0; i < f->nlabels; i++)
-        if (!values[i]) {
-            check_values(f, values);
-            return NULL;
-        }
     /* Fast path: no validation needed, a value that matched was validated when created. The
      * section keeps the tables and children this probe reads from being reused under it; the
      * live bit, read once with the gen, tells a found child from one being removed. */
-    uint64_t hash = hash_values(values, f->nlabels);
+    uint64_t hash = key_hash(&k);
     promc_arena *a = promc__arena();
     if (__builtin_expect(a != NULL, 1)) {
         uint64_t sec = promc__enter(a);
-        promc_child *c = index_find(atomic_load_explicit(&f->index, memory_order_acquire), hash,
-                                    values, f->nlabels);
+        promc_child *c =
+            index_find(atomic_load_explicit(&f->index, memory_order_acquire), hash, &k);
         uint32_t life = c ? atomic_load_explicit(&c->life, memory_order_acquire) : 0;
         promc__leave(a, sec);
         if (life & 1u)
@@ -384,8 +440,7 @@ void *promc__child_get(promc_family *f, const char *const *values) {
         return NULL;
     pthread_mutex_lock(&f->lock);
     promc__limbo_poll(f, false); /* reclaimed slots first, for the child about to be made */
-    promc_child *c =
-        index_find(atomic_load_explicit(&f->index, memory_order_relaxed), hash, values, f->nlabels);
+    promc_child *c = index_find(atomic_load_explicit(&f->index, memory_order_relaxed), hash, &k);
     if (!c && f->limit > 0 && f->nchildren - (f->overflow != NULL) >= f->limit) {
         atomic_fetch_add_explicit(&f->overflow_total, 1, memory_order_relaxed);
         if (f->limit_mode == PROMC_LIMIT_FAIL)
@@ -430,9 +485,11 @@ int(promc_remove)(promc_metric *metric, const char *const *values) {
     int rc = check_values(f, values);
     if (rc != 0)
         return rc;
+    values_key k;
+    key_make(&k, values, f->nlabels);
     pthread_mutex_lock(&f->lock);
     child_index *ix = atomic_load_explicit(&f->index, memory_order_relaxed);
-    promc_child *c = index_find(ix, hash_values(values, f->nlabels), values, f->nlabels);
+    promc_child *c = index_find(ix, key_hash(&k), &k);
     if (c)
         promc__child_unpublish(f, c);
     promc__limbo_poll(f, false);
@@ -462,11 +519,12 @@ int promc__child_replace(promc_family *f, const char *const *values) {
     int rc = check_values(f, values);
     if (rc != 0)
         return rc;
-    uint64_t hash = hash_values(values, f->nlabels);
+    values_key k;
+    key_make(&k, values, f->nlabels);
+    uint64_t hash = key_hash(&k);
     pthread_mutex_lock(&f->lock);
     promc_child *old = atomic_load_explicit(&f->first, memory_order_relaxed);
-    if (old && old->hash == hash &&
-        promc__values_equal(promc__child_vals(old), values, f->nlabels)) {
+    if (old && old->hash == hash && key_eq(old, &k)) {
         pthread_mutex_unlock(&f->lock);
         return 0;
     }

@@ -212,8 +212,8 @@ uint32_t promc__family_words(const promc_family *f);
 /* Creates the family's children machinery and its handle child. */
 int promc__family_init(promc_family *f);
 void promc__family_free(promc_family *f);
-/* Compares stored NUL-separated values with n values, never reading past either. */
-bool promc__values_equal(const char *stored, const char *const *values, size_t n);
+/* Does child c hold exactly these n values? Never reads past its slot or the values. */
+bool promc__values_equal(const promc_child *c, const char *const *values, size_t n);
 /* Lookup-or-create of the child for these values; returns a handle (only to be cast). */
 void *promc__child_get(promc_family *f, const char *const *values);
 /* info_set: makes the family's one child the one with these values, in a single step for

@@ -265,9 +265,10 @@ static void test_limit(void) {
 }
 
 /* ---- values_equal ------------------------------------------------------------------------ */
-/* On a hash collision the lookup compares a stored value with a longer one. The stored values
- * here end at a page followed by an inaccessible one: comparing them by the looked-up length
- * (memcmp of strlen + 1 bytes) reads into it. */
+/* On a hash collision the lookup compares a stored child with other values. The child's slot
+ * here ends at a page followed by an inaccessible one, as a slot sized for its values does
+ * (header, values, padding to 8 bytes): a compare that reads by the looked-up length (memcmp
+ * of strlen + 1 bytes, or words past the slot) faults. */
 static void test_values_equal(void) {
     long page = sysconf(_SC_PAGESIZE);
     char *p =
@@ -276,14 +277,19 @@ static void test_values_equal(void) {
     if (p == MAP_FAILED)
         return;
     CHECK_INT(mprotect(p + page, (size_t)page, PROT_NONE), 0);
-    char *stored = p + page - 5; /* "ab\0c\0" */
-    memcpy(stored, "ab\0c\0", 5);
-    CHECK(promc__values_equal(stored, PROMC_LABELS("ab", "c"), 2));
-    CHECK(
-        !promc__values_equal(stored, PROMC_LABELS("ab", "cdefghijklmnopqrstuvwxyz0123456789"), 2));
-    CHECK(!promc__values_equal(stored, PROMC_LABELS("abc", "c"), 2));
-    CHECK(!promc__values_equal(stored, PROMC_LABELS("a", "c"), 2));
-    CHECK(!promc__values_equal(stored, PROMC_LABELS("ab", ""), 2));
+    size_t units = (sizeof(promc_child) + 5 + 7) / 8;
+    promc_child *c = (promc_child *)(p + page - units * 8);
+    memset(c, 'x', units * 8);
+    c->slot_units = (uint16_t)units;
+    memcpy((char *)(c + 1), "ab\0c\0", 5);
+    CHECK(promc__values_equal(c, PROMC_LABELS("ab", "c"), 2));
+    CHECK(!promc__values_equal(c, PROMC_LABELS("ab", "cdefghijklmnopqrstuvwxyz0123456789"), 2));
+    CHECK(!promc__values_equal(c, PROMC_LABELS("abc", "c"), 2));
+    CHECK(!promc__values_equal(c, PROMC_LABELS("a", "c"), 2));
+    CHECK(!promc__values_equal(c, PROMC_LABELS("ab", ""), 2));
+    CHECK(!promc__values_equal(c, PROMC_LABELS("ab", "cdef"), 2)); /* reads to the slot end */
+    CHECK(!promc__values_equal(c, PROMC_LABELS("abc", "de"), 2));
+    CHECK(!promc__values_equal(c, PROMC_LABELS("", "ab"), 2));
     munmap(p, (size_t)page * 2);
 }
 
