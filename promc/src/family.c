@@ -224,20 +224,12 @@ static void index_erase(child_index *ix, promc_child *c) {
     }
 }
 
-static size_t values_size(const char *const *values, size_t n) {
-    size_t size = 0;
-    for (size_t i = 0; i < n; i++)
-        size += strlen(values[i]) + 1;
-    return size;
-}
-
 /* The label values live in the child's slot, right after the header (one slot instead of two
  * allocations, and the values a lookup compares next to the hash it checks first). The slot
  * comes from the family's slabs (lifecycle.c), reused from a reclaimed child when one of the
  * same size is free; the header's family, is_parent and slot size never change. */
-static promc_child *child_new(promc_family *f, const char *const *values, uint64_t hash) {
-    size_t vsize = f->nlabels > 0 ? values_size(values, f->nlabels) : 0;
-    promc_child *c = promc__slot_alloc(f, vsize);
+static promc_child *child_new(promc_family *f, const values_key *k, uint64_t hash) {
+    promc_child *c = promc__slot_alloc(f, k ? k->total : 0);
     if (!c)
         return NULL;
     c->hash = hash;
@@ -249,12 +241,11 @@ static promc_child *child_new(promc_family *f, const char *const *values, uint64
     atomic_store_explicit(&c->touched, 0, memory_order_relaxed);
     c->next_dead = NULL;
     c->seen = promc__ttl_now_cs();
-    if (f->nlabels > 0) {
+    if (k) {
         char *p = (char *)(c + 1);
-        for (size_t i = 0; i < f->nlabels; i++) {
-            size_t len = strlen(values[i]) + 1;
-            memcpy(p, values[i], len);
-            p += len;
+        for (size_t i = 0; i < k->n; i++) {
+            memcpy(p, k->values[i], k->len[i] + 1);
+            p += k->len[i] + 1;
         }
     }
     uint32_t nwords = promc__family_words(f);
@@ -378,13 +369,13 @@ static int check_values(const promc_family *f, const char *const *values) {
 }
 
 /* Creates and publishes a child; caller holds f->lock and checked the values. */
-static promc_child *child_add(promc_family *f, const char *const *values, uint64_t hash) {
+static promc_child *child_add(promc_family *f, const values_key *k, uint64_t hash) {
     child_index *ix = atomic_load_explicit(&f->index, memory_order_relaxed);
     if (ix->used + 1 > (ix->mask + 1) / 2 && index_grow(f, f->nchildren + 1) != 0) {
         promc__seterr(PROMC_ENOMEM, "%s: cannot grow the child table", f->name);
         return NULL;
     }
-    promc_child *c = child_new(f, values, hash);
+    promc_child *c = child_new(f, k, hash);
     if (!c) {
         promc__seterr(PROMC_ENOMEM, "%s: out of memory for a child", f->name);
         return NULL;
@@ -407,7 +398,7 @@ static promc_child *overflow_child(promc_family *f) {
     uint64_t hash = key_hash(&k);
     promc_child *c = index_find(atomic_load_explicit(&f->index, memory_order_relaxed), hash, &k);
     if (!c)
-        c = child_add(f, values, hash);
+        c = child_add(f, &k, hash);
     f->overflow = c;
     return c;
 }
@@ -449,7 +440,7 @@ void *promc__child_get(promc_family *f, const char *const *values) {
         else if (!(c = overflow_child(f)))
             promc__seterr(PROMC_ENOMEM, "%s: out of memory for the overflow child", f->name);
     } else if (!c) {
-        c = child_add(f, values, hash);
+        c = child_add(f, &k, hash);
     }
     void *h = c ? handle_of(c) : NULL;
     pthread_mutex_unlock(&f->lock);
@@ -536,7 +527,7 @@ int promc__child_replace(promc_family *f, const char *const *values) {
         pthread_mutex_unlock(&f->lock);
         return promc__seterr(PROMC_ENOMEM, "%s: cannot grow the child table", f->name);
     }
-    promc_child *c = child_new(f, values, hash);
+    promc_child *c = child_new(f, &k, hash);
     if (!c) {
         pthread_mutex_unlock(&f->lock);
         return promc__seterr(PROMC_ENOMEM, "%s: out of memory for a child", f->name);
