@@ -78,7 +78,8 @@ typedef struct ws_mq_msg {
 int ws_mq_publish(ws_mq_publisher *p, const ws_mq_msg *msgs, size_t n, int timeout_ms);
 const char *ws_mq_publisher_queue(const ws_mq_publisher *p);
 /* After a ws_mq_publish that did not confirm everything: true when a message went out but
- * was neither confirmed nor refused (the connection died first), so the broker may hold it. */
+ * was not confirmed (the connection died first, or the broker nacked it), so the broker may
+ * hold it. */
 bool ws_mq_publisher_in_doubt(ws_mq_publisher *p);
 
 /* ---- Consuming ---- */
@@ -129,9 +130,11 @@ typedef struct ws_mq_pipeline ws_mq_pipeline;
 
 typedef enum ws_mq_outcome {
     WS_MQ_CONFIRMED, /* the broker confirmed it: it is on disk in the queue */
-    WS_MQ_REFUSED,   /* nacked, or returned unroutable twice: the broker does not hold it */
+    WS_MQ_REFUSED,   /* returned unroutable twice: the broker does not hold it */
     WS_MQ_FAILED,    /* never written (broker down, blocked, or the deadline came first) */
-    WS_MQ_IN_DOUBT,  /* written but neither confirmed nor refused: the broker may hold it */
+    WS_MQ_IN_DOUBT,  /* written but not confirmed, or nacked: the broker may hold it. A quorum
+                      * queue's nack can come for a command its Raft log commits later (a
+                      * frontend answered 503 for an order the backend then stored). */
 } ws_mq_outcome;
 
 /* Called once per message, from the pipeline's I/O thread. Must not block. */

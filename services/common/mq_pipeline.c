@@ -168,11 +168,13 @@ static void confirmed(ws_mq_pipeline *p, node *n, bool ack) {
         requeue_front(p, &one);
         return;
     }
+    if (!ack)
+        n->maybe_sent = true; /* a nack does not prove the queue lacks it (see mq.h) */
     if (!ack && p->cfg.queue_type == WS_MQ_QUORUM && !n->retried_nack && ws_now() < n->deadline) {
-        /* A nacked message is certainly not in the queue, so publishing it again is safe. A
-         * quorum queue nacks when the channel's idea of its leader is stale: a channel opened
-         * during an election keeps sending to the dead leader and nacks everything until
-         * that node is back (seen with 3.10). A fresh channel looks the leader up anew. */
+        /* A quorum queue nacks when the channel's idea of its leader is stale: a channel
+         * opened during an election keeps sending to the dead leader and nacks everything
+         * until that node is back (seen with 3.10). A fresh channel looks the leader up anew.
+         * Publishing again is safe: the backend stores a message id once. */
         n->retried_nack = true;
         p->renew = true;
         list one = {0};
@@ -180,7 +182,7 @@ static void confirmed(ws_mq_pipeline *p, node *n, bool ack) {
         requeue_front(p, &one);
         return;
     }
-    settle(n, ack && !n->returned ? WS_MQ_CONFIRMED : WS_MQ_REFUSED);
+    settle(n, !ack ? WS_MQ_IN_DOUBT : n->returned ? WS_MQ_REFUSED : WS_MQ_CONFIRMED);
 }
 
 static void on_confirm(ws_mq_pipeline *p, uint64_t tag, bool multiple, bool ack) {

@@ -19,7 +19,7 @@ struct ws_mq_publisher {
     amqp_connection_state_t conn;
     uint64_t next_tag;      /* delivery tag the broker will give the next publish */
     ws_reconnect reconnect; /* which node next, and when */
-    bool in_doubt;          /* the last publish left a message unconfirmed and unrefused */
+    bool in_doubt;          /* the last publish left a message unconfirmed (it may be held) */
     bool blocked;           /* the broker sent connection.blocked (a resource alarm) */
     char error[256];
 };
@@ -272,6 +272,8 @@ static int attempt(ws_mq_publisher *p, batch *b, const ws_mq_msg *msgs, size_t n
         ok += b->st[i] == CONFIRMED;
         nacked |= b->st[i] == REFUSED;
     }
+    if (nacked)
+        p->in_doubt = true; /* a nack does not prove the queue lacks it (see mq.h) */
     /* A quorum queue nacks while the channel's idea of its leader is stale (a channel opened
      * during an election): the next publish goes to a fresh channel (see mq_pipeline.c). */
     if (nacked && p->conn && p->cfg.queue_type == WS_MQ_QUORUM) {
