@@ -27,16 +27,17 @@ build-tsan:
 	$(CMAKE) -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSANITIZE=thread >/dev/null
 	$(CMAKE) --build build-tsan -j$(JOBS)
 
-# Plain build: every test, with a subset of the mutants (promc.mutation; every mutant:
-# ctest -L mutation_all). ASan+UBSan (+LSan): every test but the slow end-to-end stack ones and
-# the mutation run (it builds its own copies of promc).
+# Plain build: every test, with a subset of the mutants (promc.mutation, run beside the stack and
+# workshop tests by scripts/test-plain.sh; every mutant: ctest -L mutation_all).
+# ASan+UBSan (+LSan): every test but the slow end-to-end stack ones and the mutation run (it
+# builds its own copies of promc).
 # TSan: the concurrency tests.
 test: deps
 	$(MAKE) build build-asan build-tsan
 	$(MAKE) test-plain test-asan test-tsan
 
 test-plain:
-	$(CTEST) --test-dir build --output-on-failure -LE mutation_all
+	CTEST=$(CTEST) scripts/test-plain.sh build
 test-asan:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  $(CTEST) --test-dir build-asan --output-on-failure -LE "slow|mutation"
