@@ -26,6 +26,8 @@ BACKEND_BIN="${STACK_CLUSTER_BACKEND:-$BUILD_DIR/services/backend}"
 HTTP_PORT="${STACK_CLUSTER_HTTP_PORT:-5000}"
 SCRAPE_INTERVAL="${STACK_CLUSTER_SCRAPE_INTERVAL:-15s}"
 CLUSTER_WEBHOOK_PORT="${STACK_CLUSTER_WEBHOOK_PORT:-9199}"
+# Workshop exercise 10's recording rules, once the attendee has written them (a glob: none is fine).
+SCALING_RULES="${STACK_CLUSTER_SCALING_RULES:-$CFG_RULES/scaling*.yml}"
 
 CLUSTER_SERVICES=(rabbitmq-1 rabbitmq-2 rabbitmq-3 webhook alertmanager-1 alertmanager-2 alertmanager-3
 	victoriametrics prometheus-1 prometheus-2 backend-1 backend-2 frontend-1 frontend-2 haproxy)
@@ -196,6 +198,7 @@ write_prometheus_configs() {
 				rule_files:
 				  - $CFG_RULES/recording.yml
 				  - $CFG_RULES/alerts.yml
+				  - $SCALING_RULES
 				alerting:
 				  alert_relabel_configs:
 				    - action: labeldrop

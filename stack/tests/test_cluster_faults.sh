@@ -21,6 +21,8 @@ WORK="$(mktemp -d /tmp/cluster_faults.XXXX)"
 export STACK_CLUSTER_STATE_DIR="$WORK/state"
 export STACK_CLUSTER_FRONTEND="$FRONTEND" STACK_CLUSTER_BACKEND="$BACKEND"
 export STACK_CLUSTER_SCRAPE_INTERVAL=2s STACK_CLUSTER_VM_LATENCY_OFFSET=1s
+# Exercise 10's rules: none at first (the checker must say so), the reference answer once up.
+export STACK_CLUSTER_SCALING_RULES="$WORK/rules/scaling*.yml"
 SCRAPE=2
 RUN_ID="clft_$$"
 SCHEMA="$RUN_ID"
@@ -78,6 +80,15 @@ log "cluster up in $((SECONDS - t_up)) s"
 mq() { QUEUE_TYPE=quorum "$MQTOOL" "$AMQP_URLS" "$@"; }
 members() { rmqc_ctl 1 -q list_queues name members --no-table-headers 2>/dev/null | awk -v q="$QUEUE" '$1 == q' | grep -o 'rabbit-c' | wc -l; }
 check "task_queue is a quorum queue with a member on each of the 3 nodes" wait_until 30 test "$(members)" = 3
+# Workshop exercise 10 on the real cluster: missing before the attendee's rule, done at the end.
+check10() { /usr/bin/python3 "$STACK/../workshop/check" 10 --color never >"$WORK/check10.out" 2>&1; }
+check10_says() { grep -qF -- "$1" "$WORK/check10.out"; }
+check10
+check "workshop/check 10 before the attendee's rule: MISSING (exit 1)" test $? = 1
+check "... it names the missing rule" check10_says "has no recording rule job:hello_total:rate1m"
+mkdir -p "$WORK/rules"
+cp "$STACK/../workshop/exercises/10-scaling-answer.yml" "$WORK/rules/scaling.yml"
+for p in 9191 9192; do curl -fsS -X POST "http://127.0.0.1:$p/-/reload" >/dev/null; done
 
 PUMP_LOG="$WORK/pump.log"
 : >"$PUMP_LOG"
@@ -204,5 +215,8 @@ ex6=('hello_total' 'rate(hello_total[1m])' 'recent_fruits' 'count(recent_fruits)
 args=(--url "$VM" --deadline 30)
 for q in "${ex6[@]}"; do args+=(--query "$q"); done
 check "the seed's ${#ex6[@]} exercise-6 queries return data from VictoriaMetrics" /usr/bin/python3 "$HERE/promql_check.py" "${args[@]}"
+echo "# workshop exercise 10, with the reference rule loaded since the start"
+check "workshop/check 10 with the reference answer: DONE" check10
+sed 's/^/    /' "$WORK/check10.out"
 printf '\n%d passed, %d failed (%d s)\n' "$PASSED" "$FAILED" "$SECONDS"
 ((FAILED == 0))

@@ -22,6 +22,10 @@ class Context:
         self.dashboards = dashboards
         self.rejected = []  # titles of the stack's own dashboards seen (and left out) by 7 and 8
         self.timeout = timeout
+        self.slo_test = None  # exercise 11's own promtool test (None: slo_test_check's default)
+        # exercise 10: the cluster's Prometheus replicas and its long-term store
+        self.cluster_prometheus = ["http://localhost:9191", "http://localhost:9192"]
+        self.victoriametrics = "http://localhost:8491"
 
     # ---- the services' metrics ----
 

@@ -16,7 +16,7 @@ import math
 import re
 import time
 
-from . import promql, web
+from . import promql, slo_test_check, web
 
 # The seed's queries of exercise 6, with what an empty answer usually means.
 SEED_QUERIES = [
@@ -747,6 +747,7 @@ def burn_windows(query):
 
 
 def exercise11(ctx, res):
+    slo_test_check.check_own_test(res, ctx.slo_test)
     if not prometheus_ready(ctx, res):
         return
     try:

@@ -211,8 +211,16 @@ if [[ $MODE == slo ]]; then
 	}
 	fruit_traffic 20
 	wait_value 'count(slo:fruit_slow:ratio_rate5m)' 1 30
+	# The attendee's own promtool case: missing first, then the reference answer (its rule_files
+	# made absolute, as it lies outside stack/tests/promtool/).
+	export WORKSHOP_SLO_TEST="$WORK/my_slo_test.yml"
 	run_check 1 11
+	expect_text "no promtool test of your own at $WORKSHOP_SLO_TEST"
 	expect_text "no fast-burn alert has fired"
+	sed "s|^  - ../../prometheus/rules/slo.yml\$|  - $REPO/stack/prometheus/rules/slo.yml|" \
+		"$REPO/workshop/exercises/11-slo-answer_test.yml" >"$WORKSHOP_SLO_TEST"
+	run_check 1 11
+	expect_text "promtool test rules $WORKSHOP_SLO_TEST passes"
 	log "restarting the frontend with --latency-ms 800-1200 (every /fruit over 0.75 s)"
 	kill -TERM "${PID[frontend]}"
 	wait "${PID[frontend]}" 2>/dev/null || true

@@ -8,6 +8,7 @@ Run: /usr/bin/python3 -m unittest workshop/tests/test_checker.py   (CTest: works
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from urllib.parse import parse_qs, urlparse
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKSHOP = os.path.dirname(HERE)
 sys.path.insert(0, WORKSHOP)
-from checker import cli, code_checks, promql, protobuf, stack_checks, web  # noqa: E402
+from checker import cli, code_checks, promql, protobuf, scaling_checks, slo_test_check, stack_checks, web  # noqa: E402,E501
 from checker.context import Context  # noqa: E402
 from checker.report import Result  # noqa: E402
 
@@ -38,9 +39,13 @@ class Selection(unittest.TestCase):
         self.assertEqual(cli.parse_selection(["3"]), [3])
         self.assertEqual(cli.parse_selection(["0-2", "9", "1"]), [0, 1, 2, 9])
         self.assertEqual(cli.parse_selection(["4,6"]), [4, 6])
+        # exercise 10 (the cluster) only when named
+        self.assertEqual(cli.parse_selection(["10"]), [10])
+        self.assertEqual(cli.parse_selection(["10-10"]), [10])
+        self.assertEqual(cli.parse_selection(["9-11", "10"]), [9, 10, 11])
 
     def test_nonsense(self):
-        for bad in (["10"], ["5-2"], ["x"]):
+        for bad in (["12"], ["5-2"], ["x"]):
             with self.assertRaises(ValueError):
                 cli.parse_selection(bad)
 
@@ -256,6 +261,7 @@ class FakePrometheus:
         self.targets, self.am_alerts, self.notifications = list(targets), list(am_alerts), list(notifications)
         self.rules = [{"name": "ServiceDown", "type": "alerting", "health": "ok",
                        "query": 'up{job=~"frontend|backend|rabbitmq"} == 0'}]
+        self.config = "global:\n  scrape_interval: 15s\n"
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args):
@@ -283,6 +289,8 @@ class FakePrometheus:
                     return ok({"activeTargets": fake.targets})
                 if url.path == "/api/v1/rules":
                     return ok({"groups": [{"name": "g", "rules": fake.rules}]})
+                if url.path == "/api/v1/status/config":
+                    return ok({"yaml": fake.config})
                 if url.path == "/api/v1/alertmanagers":
                     return ok({"activeAlertmanagers": [{"url": "http://127.0.0.1:9093/api/v2/alerts"}]})
                 if url.path == "/api/v2/alerts":
@@ -496,20 +504,197 @@ class SLOs(unittest.TestCase):
         self.addCleanup(fake.close)
         return fake
 
+    def context(self, fired):
+        ctx = self.prom(fired).context()
+        ctx.slo_test = own_slo_test(self)
+        return ctx
+
     def test_fast_burn_fired(self):
-        res = run_exercise(stack_checks.exercise11, self.prom([("FruitLatencyFastBurn", 300, 100)]).context(), 11)
+        res = run_exercise(stack_checks.exercise11, self.context([("FruitLatencyFastBurn", 300, 100)]), 11)
         self.assertTrue(res.done, miss_text(res))
 
+    def test_fast_burn_fired_without_own_test(self):
+        ctx = self.prom([("FruitLatencyFastBurn", 300, 100)]).context()
+        ctx.slo_test = os.path.join(os.path.dirname(own_slo_test(self)), "none.yml")
+        res = run_exercise(stack_checks.exercise11, ctx, 11)
+        self.assertFalse(res.done)
+        self.assertIn("no promtool test of your own", miss_text(res))
+
+
     def test_nothing_fired(self):
-        res = run_exercise(stack_checks.exercise11, self.prom([]).context(), 11)
+        res = run_exercise(stack_checks.exercise11, self.context([]), 11)
         self.assertFalse(res.done)
         self.assertIn("no fast-burn alert has fired", miss_text(res))
 
     def test_slow_before_fast(self):
-        res = run_exercise(stack_checks.exercise11, self.prom(
-            [("FruitLatencySlowBurn", 600, 500), ("FruitLatencyFastBurn", 300, 100)]).context(), 11)
+        res = run_exercise(stack_checks.exercise11, self.context(
+            [("FruitLatencySlowBurn", 600, 500), ("FruitLatencyFastBurn", 300, 100)]), 11)
         self.assertFalse(res.done)
         self.assertIn("the fast one should come first", miss_text(res))
+
+
+ANSWER_11 = os.path.join(WORKSHOP, "exercises", "11-slo-answer_test.yml")
+
+
+def own_slo_test(case, edit=None):
+    """A copy of exercise 11's reference own test in a temp dir, its rule_files made absolute;
+    edit(doc) may change it first. Returns its path."""
+    import tempfile
+
+    import yaml
+
+    d = tempfile.mkdtemp(prefix="slo_own_")
+    case.addCleanup(shutil.rmtree, d, True)
+    with open(ANSWER_11) as f:
+        doc = yaml.safe_load(f)
+    doc["rule_files"] = [slo_test_check.SLO_RULES]
+    if edit:
+        edit(doc)
+    path = os.path.join(d, "my_slo_test.yml")
+    with open(path, "w") as f:
+        yaml.safe_dump(doc, f)
+    return path
+
+
+class SLOOwnTest(unittest.TestCase):
+    """Exercise 11's promtool test of the attendee's own: missing, a copy of the stack's, testing
+    other rules, one-sided, or failing promtool are each reported; the reference answer passes."""
+
+    def check(self, path):
+        res = Result(11, "test")
+        done = slo_test_check.check_own_test(res, path)
+        self.assertEqual(done, res.done)
+        return res
+
+    def test_reference_answer_passes(self):
+        res = self.check(own_slo_test(self))
+        self.assertTrue(res.done, miss_text(res))
+        self.assertIn("fires FruitLatencySlowBurn; silent FruitLatencyFastBurn", res.lines[0][1])
+
+    def test_missing(self):
+        res = self.check(os.path.join(os.path.dirname(own_slo_test(self)), "none.yml"))
+        self.assertIn("no promtool test of your own at", miss_text(res))
+
+    def test_copy_of_the_stacks_test(self):
+        path = own_slo_test(self)
+        with open(slo_test_check.REFERENCE) as src, open(path, "w") as dst:
+            dst.write(src.read())
+        self.assertIn("is a copy of the stack's own slo_test.yml", miss_text(self.check(path)))
+
+    def test_other_rules(self):
+        def elsewhere(doc):
+            doc["rule_files"] = [os.path.join(REPO, "stack", "prometheus", "rules", "alerts.yml")]
+
+        self.assertIn("does not test the stack's SLO rules", miss_text(self.check(own_slo_test(self, elsewhere))))
+
+    def test_only_silent(self):
+        def silent(doc):
+            for t in doc["tests"]:
+                t["alert_rule_test"] = [c for c in t["alert_rule_test"] if not c["exp_alerts"]]
+
+        self.assertIn("it has 0 firing and 2 silent expectation(s)",
+                      miss_text(self.check(own_slo_test(self, silent))))
+
+    def test_promtool_fails(self):
+        def too_soon(doc):  # the slow alert fires at minute ~591, not 585
+            for t in doc["tests"]:
+                for c in t["alert_rule_test"]:
+                    if c["exp_alerts"]:
+                        c["eval_time"] = "585m"
+
+        text = miss_text(self.check(own_slo_test(self, too_soon)))
+        self.assertIn("fails:", text)
+        self.assertIn("FruitLatencySlowBurn", text)
+
+    def test_promtool_missing(self):
+        path = own_slo_test(self)
+        old = os.environ["PATH"]
+        os.environ["PATH"] = self.id()  # no promtool there
+        self.addCleanup(os.environ.__setitem__, "PATH", old)
+        self.assertIn("promtool is not on PATH", miss_text(self.check(path)))
+
+
+class Scaling(unittest.TestCase):
+    """Exercise 10 on two fake Prometheus replicas and a fake VictoriaMetrics: the cluster down,
+    the rule missing, sum before rate, one replica label for both, an instance down and a store
+    that keeps both replicas' copies are each reported; the reference answer passes."""
+
+    GOOD = "sum without (instance) (rate(hello_total[1m]))"
+
+    def setUp(self):
+        self.down = set()  # (job, instance) whose up is 0
+        self.vm_copies = 1
+        self.fakes = []
+        for r in ("1", "2"):
+            fake = FakePrometheus(self.answer)
+            fake.config = f"global:\n  external_labels:\n    replica: \"{r}\"\n    stack: x\n"
+            fake.rules = [{"name": scaling_checks.RULE, "type": "recording", "health": "ok",
+                           "query": self.GOOD}]
+            self.addCleanup(fake.close)
+            self.fakes.append(fake)
+        self.vm = FakePrometheus(lambda expr: [sample({}, str(2 * self.vm_copies))])
+        self.addCleanup(self.vm.close)
+
+    def answer(self, expr):
+        if expr.startswith("up{"):
+            return [sample({"job": j, "instance": i}, "0" if (j, i) in self.down else "1")
+                    for j, insts in scaling_checks.INSTANCES.items() for i in insts]
+        if expr == scaling_checks.RULE:
+            return [sample({"__name__": expr, "job": "frontend"}, "0.5")]
+        if expr.startswith("count("):
+            return [sample({}, "2")]
+        return []
+
+    def run10(self, replicas=None):
+        ctx = self.fakes[0].context()
+        ctx.cluster_prometheus = replicas or [f.url for f in self.fakes]
+        ctx.victoriametrics = self.vm.url
+        return run_exercise(scaling_checks.exercise10, ctx, 10)
+
+    def set_rule(self, query):
+        for f in self.fakes:
+            f.rules[0]["query"] = query
+
+    def test_reference_answer(self):
+        res = self.run10()
+        self.assertTrue(res.done, miss_text(res))
+        self.assertIn("job:hello_total:rate1m = frontend: 0.5/s", " ".join(t for _, t, _ in res.lines))
+
+    def test_cluster_down(self):
+        res = self.run10([f"http://127.0.0.1:{free_port()}", self.fakes[1].url])
+        self.assertFalse(res.done)
+        self.assertIn("does not answer", miss_text(res))
+
+    def test_rule_missing(self):
+        for f in self.fakes:
+            f.rules = []
+        res = self.run10()
+        self.assertIn("has no recording rule job:hello_total:rate1m", miss_text(res))
+
+    def test_sum_before_rate(self):
+        self.set_rule("rate(sum(hello_total)[1m:])")
+        self.assertIn("take rate() of each instance's hello_total first", miss_text(self.run10()))
+
+    def test_rate_without_sum(self):
+        self.set_rule("rate(hello_total[1m])")
+        self.assertIn("sum the per-instance rates without(instance)", miss_text(self.run10()))
+
+    def test_sum_by_job_after_argument(self):
+        self.set_rule("sum(rate(hello_total[1m])) by (job)")
+        res = self.run10()
+        self.assertTrue(res.done, miss_text(res))
+
+    def test_same_replica_label(self):
+        self.fakes[1].config = self.fakes[0].config
+        self.assertIn("external labels should tell them apart", miss_text(self.run10()))
+
+    def test_instance_down(self):
+        self.down.add(("backend", "127.0.0.1:5112"))
+        self.assertIn('up{job="backend", instance="127.0.0.1:5112"} is 0, not 1', miss_text(self.run10()))
+
+    def test_not_deduplicated(self):
+        self.vm_copies = 2
+        self.assertIn("the replicas' copies are not deduplicated", miss_text(self.run10()))
 
 
 class StackDashboards(unittest.TestCase):
