@@ -1,6 +1,6 @@
 /* backoff.h -- when to try a connection again, and to which server of a list.
  *
- * Every client of an outside system (mq, and db or cache when they want it) keeps one
+ * Every client of an outside system (mq over a list of nodes; db and cache over one) keeps one
  * ws_reconnect beside its connection: ws_reconnect_due() says whether an attempt may be made
  * now, ws_reconnect_failed() moves to the next server after a failed attempt or a lost
  * connection, and ws_reconnect_ok() after a good one. The next server is tried at once; only

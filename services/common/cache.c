@@ -1,5 +1,6 @@
 /* cache.c -- Redis access over hiredis: one reconnecting connection per ws_cache. */
 #include "cache.h"
+#include "backoff.h"
 #include "util.h"
 
 #include <errno.h>
@@ -14,8 +15,7 @@ struct ws_cache {
     int port, db;
     struct timeval timeout;
     redisContext *ctx;
-    double retry_at;
-    ws_backoff backoff;
+    ws_reconnect reconnect; /* when to connect again (one server) */
     char error[160];
 };
 
@@ -31,7 +31,7 @@ ws_cache *ws_cache_new(const char *host, int port, int db, int timeout_ms) {
     c->port = port;
     c->db = db;
     c->timeout = (struct timeval){timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-    ws_backoff_init(&c->backoff, 100, 2000);
+    ws_reconnect_init(&c->reconnect, 100, 2000, 1);
     return c;
 }
 
@@ -55,13 +55,13 @@ static void drop(ws_cache *c, const char *what) {
         redisFree(c->ctx);
         c->ctx = NULL;
     }
-    c->retry_at = ws_now() + ws_backoff_next(&c->backoff) / 1000.0;
+    ws_reconnect_failed(&c->reconnect);
 }
 
 static int ensure(ws_cache *c) {
     if (c->ctx)
         return 0;
-    if (ws_now() < c->retry_at) {
+    if (!ws_reconnect_due(&c->reconnect, ws_now())) {
         snprintf(c->error, sizeof c->error, "down: waiting before reconnecting");
         return -1;
     }
@@ -80,7 +80,7 @@ static int ensure(ws_cache *c) {
             return -1;
         }
     }
-    ws_backoff_reset(&c->backoff);
+    ws_reconnect_ok(&c->reconnect);
     return 0;
 }
 

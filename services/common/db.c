@@ -40,7 +40,7 @@ ws_db *ws_db_new(const char *conninfo) {
         free(db);
         return NULL;
     }
-    ws_backoff_init(&db->backoff, 100, 2000);
+    ws_reconnect_init(&db->reconnect, 100, 2000, 1);
     return db;
 }
 
@@ -62,7 +62,7 @@ void ws_db_drop_connection(ws_db *db) {
         PQfinish(db->conn);
         db->conn = NULL;
     }
-    db->retry_at = ws_now() + ws_backoff_next(&db->backoff) / 1000.0;
+    ws_reconnect_failed(&db->reconnect);
 }
 
 static int run_schema(ws_db *db) {
@@ -89,7 +89,7 @@ int ws_db_ready(ws_db *db) {
     if (db->conn && PQstatus(db->conn) != CONNECTION_OK)
         ws_db_drop_connection(db);
     if (!db->conn) {
-        if (ws_now() < db->retry_at)
+        if (!ws_reconnect_due(&db->reconnect, ws_now()))
             return WS_DB_DOWN;
         /* Defaults first: values in the caller's conninfo (expanded from dbname) override them. */
         const char *const keys[] = {"connect_timeout", "options", "application_name", "dbname",
@@ -113,7 +113,7 @@ int ws_db_ready(ws_db *db) {
             return WS_DB_ERROR;
         }
         db->schema_ok = true;
-        ws_backoff_reset(&db->backoff);
+        ws_reconnect_ok(&db->reconnect);
     }
     return WS_DB_OK;
 }

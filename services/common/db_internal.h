@@ -3,8 +3,8 @@
 #ifndef WS_DB_INTERNAL_H
 #define WS_DB_INTERNAL_H
 
+#include "backoff.h"
 #include "db.h"
-#include "util.h"
 
 #include <libpq-fe.h>
 
@@ -12,9 +12,8 @@ struct ws_db {
     char *conninfo;
     PGconn *conn;
     bool schema_ok;
-    bool insert_prepared; /* db_orders.c's statement, on this connection */
-    double retry_at;      /* monotonic time before which we do not reconnect */
-    ws_backoff backoff;
+    bool insert_prepared;   /* db_orders.c's statement, on this connection */
+    ws_reconnect reconnect; /* when to connect again (one server) */
     char error[256];
 };
 
@@ -34,7 +33,7 @@ int ws_db_fail(ws_db *db, const char *what, PGresult *r);
         bool reused_ = (db)->conn != NULL;                                                         \
         int rc_ = (call);                                                                          \
         if (rc_ == WS_DB_DOWN && reused_) {                                                        \
-            (db)->retry_at = 0;                                                                    \
+            (db)->reconnect.retry_at = 0;                                                          \
             rc_ = (call);                                                                          \
         }                                                                                          \
         rc_;                                                                                       \
