@@ -13,6 +13,7 @@
 #define PROMC_FAMILY_H
 
 #include "exemplar.h"
+#include "native_schema.h"
 #include "native_store.h"
 #include "shard.h"
 #include "summary.h"
@@ -140,6 +141,9 @@ typedef struct promc_limbo {
     bool grace_running;
 } promc_limbo;
 
+/* A family's bounds are stored padded with +Inf to at least this many (bucket_index). */
+#define PROMC_BUCKETS_PADDED 16
+
 struct promc_family {
     promc_registry *registry;
     /* The OpenMetrics family name, as client_python keeps it: counters without their "_total"
@@ -152,7 +156,7 @@ struct promc_family {
     size_t nlabels;
     char **label_names;
     /* histogram */
-    double *buckets;
+    double *buckets; /* nbuckets bounds, then +Inf up to PROMC_BUCKETS_PADDED (histogram.c) */
     size_t nbuckets; /* finite bounds; +Inf is implied */
     /* The smallest value observe accepts: 0, or -Inf when the first bound is negative. Fixed at
      * registration, it also decides whether OpenMetrics gets _count and _sum (render.c). */
@@ -164,6 +168,7 @@ struct promc_family {
     bool native;
     int32_t native_schema;
     double native_zero_threshold;
+    promc__native_table native_table; /* promc__native_table_of(native_schema) */
     uint32_t native_max_buckets;      /* 0: no limit */
     double native_max_zero_threshold; /* 0: the zero bucket never widens */
     double native_min_reset;          /* seconds; 0: never reset */

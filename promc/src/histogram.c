@@ -132,12 +132,27 @@ promc_histogram *promc_histogram_labelsn(promc_histogram *h, size_t n, const cha
 /* Index of the first bucket whose bound is >= v (nbuckets for +Inf): the number of bounds below
  * v. Counted two bounds per vector compare (GCC/Clang vector extensions: SSE2 on x86-64, NEON
  * on arm64, plain code elsewhere), without branches on v, so an unpredictable stream of values
- * costs no mispredictions and the index is ready a few cycles after v. */
+ * costs no mispredictions and the index is ready a few cycles after v. Up to 16 bounds (the
+ * default 14 among them) the family's copy is padded with +Inf to 16 (registry.c), which no v
+ * is above, so all 16 are compared with no loop, no tail and no branch at all. */
 typedef double promc_v2d __attribute__((vector_size(16)));
 typedef int64_t promc_v2i __attribute__((vector_size(16)));
 
 static inline __attribute__((always_inline)) size_t bucket_index(const double *bounds, size_t n,
                                                                  double v) {
+    if (n <= PROMC_BUCKETS_PADDED) {
+        const promc_v2d vv = {v, v};
+        promc_v2i lo = {0, 0}, hi = {0, 0};
+        for (size_t k = 0; k < PROMC_BUCKETS_PADDED; k += 4) { /* unrolled: a fixed count */
+            promc_v2d x, y; /* loaded one by one: a copy of all 16 went through the stack */
+            memcpy(&x, bounds + k, sizeof x);
+            memcpy(&y, bounds + k + 2, sizeof y);
+            lo += (promc_v2i)(x < vv);
+            hi += (promc_v2i)(y < vv);
+        }
+        lo += hi;
+        return (size_t)(-(lo[0] + lo[1]));
+    }
     if (n <= 64) {
         promc_v2i acc0 = {0, 0}, acc1 = {0, 0};
         const promc_v2d vv = {v, v};
@@ -177,32 +192,38 @@ static int observe_slow(const void *h, double v, size_t *bucket);
 /* One observation under the thread's sequence: bucket i, the sum, and the native count word
  * when there is one (the zero bucket or a native bucket; NULL for classic histograms and for
  * NaN, which native buckets leave out). */
-static inline void observe_words_native(promc_word *w, const promc_family *f, size_t i, double v,
+static inline void observe_words_native(promc_word *w, size_t nb, size_t i, double v,
                                         promc_word *native) {
     uint64_t odd = atomic_load_explicit(&w[0], memory_order_relaxed) | 1u;
     atomic_store_explicit(&w[0], odd, memory_order_relaxed);
     atomic_thread_fence(memory_order_release);
     promc__word_add_u64(&w[1 + i], 1);
-    promc__word_add_double(&w[2 + f->nbuckets], v);
+    promc__word_add_double(&w[2 + nb], v);
     if (native)
         promc__word_add_u64(native, 1);
     atomic_store_explicit(&w[0], odd + 1, memory_order_release);
 }
 
-static inline void observe_words(promc_word *w, const promc_family *f, size_t i, double v) {
-    observe_words_native(w, f, i, v, NULL);
+static inline void observe_words(promc_word *w, size_t nb, size_t i, double v) {
+    observe_words_native(w, nb, i, v, NULL);
 }
 
 /* The native fast path: as observe's, plus the native placement and its count word. Anything
  * rare (the chunk of this key not yet made by this thread, as well as observe's cases) goes to
- * observe_slow. */
-static inline int observe_native(const void *h, promc_child *c, promc_arena *a, double v,
-                                 size_t *bucket) {
+ * observe_slow. A function of its own, which observe jumps to: inlined there, its registers
+ * would cost the classic path a frame. */
+static __attribute__((noinline)) int observe_native(const void *h, promc_child *c, promc_arena *a,
+                                                    double v, size_t *bucket) {
     const promc_family *f = c->family;
+    const size_t nb = f->nbuckets; /* once: the stores below could alias it for the compiler */
+    /* values placed by a call go the slow way, so that nothing here lives across a call (which
+     * would cost callee-saved registers and a frame) */
+    if (__builtin_expect(!promc__native_is_normal(v), 0))
+        return observe_slow(h, v, bucket);
     int32_t key = 0;
-    enum promc__native_side side =
-        promc__native_place_fast(v, f->native_schema, f->native_zero_threshold, &key);
-    size_t i = f->nbuckets ? bucket_index(f->buckets, f->nbuckets, v) : 0; /* native only: 0 */
+    enum promc__native_side side = promc__native_place_fast(
+        v, f->native_schema, f->native_zero_threshold, f->native_table, &key);
+    size_t i = nb ? bucket_index(f->buckets, nb, v) : 0; /* native only: 0 */
     uint64_t sec = promc__enter(a);
     promc_word *b = NULL;
     if (__builtin_expect(promc__hlive(c, h) && c->words != UINT32_MAX, 1))
@@ -210,14 +231,13 @@ static inline int observe_native(const void *h, promc_child *c, promc_arena *a, 
     promc_word *w = b ? &b[c->words % PROMC_BLOCK_WORDS] : NULL, *cnt = NULL;
     if (w)
         cnt = side == PROMC__NATIVE_ZERO
-                  ? &w[PROMC_HW_ZERO(f->nbuckets)]
-                  : promc__native_count(&w[PROMC_HW_DIR(f->nbuckets, side == PROMC__NATIVE_NEG)],
-                                        key);
+                  ? &w[PROMC_HW_ZERO(nb)]
+                  : promc__native_count(&w[PROMC_HW_DIR(nb, side == PROMC__NATIVE_NEG)], key);
     if (__builtin_expect(cnt == NULL, 0)) {
         promc__leave(a, sec);
         return observe_slow(h, v, bucket);
     }
-    observe_words_native(w, f, i, v, cnt);
+    observe_words_native(w, nb, i, v, cnt);
     promc__touch(c);
     promc__leave(a, sec);
     if (bucket)
@@ -227,7 +247,9 @@ static inline int observe_native(const void *h, promc_child *c, promc_arena *a, 
 
 /* The fast path: no call, no stack frame. Everything rare (a NULL, parent or stale handle, NaN,
  * this thread's first update of this block of words) goes to observe_slow. */
-static inline int observe(const void *h, double v, size_t *bucket) {
+/* Inlined into each caller: a call of its own cost a sixth of an observation (the saved
+ * registers and the frame). */
+static inline __attribute__((always_inline)) int observe(const void *h, double v, size_t *bucket) {
     promc_child *c = promc__hchild(h);
     promc_arena *a = promc__tls_arena;
     /* NaN, or a negative value where the bounds start at >= 0: the slow path says which */
@@ -238,7 +260,8 @@ static inline int observe(const void *h, double v, size_t *bucket) {
     /* the family of a slot never changes, so the bucket can be found before the check, and its
      * compares overlap the loads below */
     const promc_family *f = c->family;
-    size_t i = bucket_index(f->buckets, f->nbuckets, v);
+    const size_t nb = f->nbuckets;
+    size_t i = bucket_index(f->buckets, nb, v);
     uint64_t sec = promc__enter(a);
     promc_word *b = NULL;
     if (__builtin_expect(promc__hlive(c, h) && c->words != UINT32_MAX, 1))
@@ -247,7 +270,7 @@ static inline int observe(const void *h, double v, size_t *bucket) {
         promc__leave(a, sec);
         return observe_slow(h, v, bucket);
     }
-    observe_words(&b[c->words % PROMC_BLOCK_WORDS], f, i, v);
+    observe_words(&b[c->words % PROMC_BLOCK_WORDS], nb, i, v);
     promc__touch(c);
     promc__leave(a, sec);
     if (bucket)
@@ -294,14 +317,14 @@ __attribute__((noinline, cold)) static int observe_slow(const void *h, double v,
                 rc = promc__seterr(PROMC_ENOMEM, "out of memory for a thread's native buckets");
         }
         if (rc == 0) {
-            observe_words_native(w, f, i, v, cnt);
+            observe_words_native(w, f->nbuckets, i, v, cnt);
             promc__touch(c);
             if (bucket)
                 *bucket = i;
         }
     } else if (rc == 0) {
         size_t i = bucket_index(f->buckets, f->nbuckets, v);
-        observe_words(w, f, i, v);
+        observe_words(w, f->nbuckets, i, v);
         promc__touch(c);
         if (bucket)
             *bucket = i;

@@ -14,8 +14,14 @@
 
 #include "native_bounds.h"
 
-const double *const *const promc__native_bounds_tab = promc__native_bounds;
-const unsigned short (*const promc__native_slots_tab)[1024] = promc__native_slots;
+promc__native_table promc__native_table_of(int schema) {
+    promc__native_table t = {NULL, NULL};
+    if (schema > 0 && schema <= PROMC__NATIVE_SCHEMA_MAX) {
+        t.bounds = promc__native_bounds[schema];
+        t.slots = promc__native_slots[schema];
+    }
+    return t;
+}
 
 /* sort.SearchFloat64s(bounds, frac) for a schema > 0: the index of the first bound >= frac
  * (2^schema if none). The top 10 mantissa bits pick a slot narrower than any bucket, whose
@@ -24,9 +30,8 @@ const unsigned short (*const promc__native_slots_tab)[1024] = promc__native_slot
 static int32_t search_bounds(int schema, double frac) {
     uint64_t bits;
     memcpy(&bits, &frac, sizeof bits);
-    int32_t n = (int32_t)1 << schema;
     int32_t idx = promc__native_slots[schema][(bits >> 42) & 1023];
-    return idx + (idx < n && promc__native_bounds[schema][idx] < frac);
+    return idx + (promc__native_bounds[schema][idx] < frac); /* [2^schema] is 1.0 */
 }
 
 int32_t promc__native_key(double v, int schema) {

@@ -47,20 +47,40 @@ int32_t promc__native_key(double v, int schema);
 enum promc__native_side promc__native_place(double v, int schema, double zero_threshold,
                                             int32_t *key);
 
-/* native_bounds.h's tables, for the inline placement below. */
-extern const double *const *const promc__native_bounds_tab;
-extern const unsigned short (*const promc__native_slots_tab)[1024];
+/* native_bounds.h's tables of one schema > 0, for the inline placement below: the bounds
+ * within a power of two (then the sentinel 1.0) and the 1024 slots of the top mantissa bits (NULLs
+ * for schemas <= 0). A family keeps its own, so the hot path loads them beside its other fields. */
+typedef struct promc__native_table {
+    const double *bounds;
+    const unsigned short *slots;
+} promc__native_table;
+promc__native_table promc__native_table_of(int schema);
 
-/* promc__native_place for the hot path: the same answer, inline, without frexp for normal
- * finite values (the frexp exponent and fraction come from the bits; subnormals, infinities and
- * NaN take promc__native_place). */
-static inline enum promc__native_side
-promc__native_place_fast(double v, int schema, double zero_threshold, int32_t *key) {
+/* Whether v is a normal finite double: the values promc__native_place_fast places without a
+ * call (the others are rare: subnormals, infinities, NaN). */
+static inline int promc__native_is_normal(double v) {
     uint64_t bits;
     memcpy(&bits, &v, sizeof bits);
     uint32_t biased = (uint32_t)(bits >> 52) & 0x7ffu;
-    if (__builtin_expect(biased == 0 || biased == 0x7ffu, 0))
-        return promc__native_place(v, schema, zero_threshold, key);
+    return biased != 0 && biased != 0x7ffu;
+}
+
+/* promc__native_place for the hot path: the same answer, inline, without frexp for normal
+ * finite values (the frexp exponent and fraction come from the bits; subnormals, infinities and
+ * NaN take promc__native_place). t is promc__native_table_of(schema). */
+static inline enum promc__native_side promc__native_place_fast(double v, int schema,
+                                                               double zero_threshold,
+                                                               promc__native_table t,
+                                                               int32_t *key) {
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    uint32_t biased = (uint32_t)(bits >> 52) & 0x7ffu;
+    if (__builtin_expect(biased == 0 || biased == 0x7ffu, 0)) {
+        int32_t k = 0; /* the caller's key stays in a register: its address does not escape */
+        enum promc__native_side side = promc__native_place(v, schema, zero_threshold, &k);
+        *key = k;
+        return side;
+    }
     enum promc__native_side side;
     if (v > zero_threshold)
         side = PROMC__NATIVE_POS;
@@ -74,10 +94,9 @@ promc__native_place_fast(double v, int schema, double zero_threshold, int32_t *k
         uint64_t fbits = mant | (uint64_t)1022 << 52;
         double frac;
         memcpy(&frac, &fbits, sizeof frac);
-        int32_t n = (int32_t)1 << schema;
-        int32_t idx = promc__native_slots_tab[schema][mant >> 42];
-        idx += idx < n && promc__native_bounds_tab[schema][idx] < frac;
-        *key = idx + (exp - 1) * n;
+        int32_t idx = t.slots[mant >> 42];
+        idx += t.bounds[idx] < frac; /* bounds[2^schema] is 1.0: no branch on idx */
+        *key = idx + (exp - 1) * ((int32_t)1 << schema);
     } else {
         int32_t div = (int32_t)1 << -schema;
         int32_t k = exp - (mant == 0); /* frac == 0.5 */

@@ -11,6 +11,7 @@
 #include "native_schema.h"
 
 #include <pthread.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -340,10 +341,12 @@ static promc_family *family_build(promc_registry *reg, const promc_spec *spec, c
     f->native = spec->native;
     f->native_schema = spec->native_schema;
     f->native_zero_threshold = spec->native_zero_threshold;
+    f->native_table = promc__native_table_of(spec->native_schema);
     f->native_max_buckets = spec->native_max_buckets;
     f->native_max_zero_threshold = spec->native_max_zero_threshold;
     f->native_min_reset = spec->native_min_reset;
-    f->buckets = malloc((f->nbuckets ? f->nbuckets : 1) * sizeof *f->buckets);
+    size_t nbounds = f->nbuckets > PROMC_BUCKETS_PADDED ? f->nbuckets : PROMC_BUCKETS_PADDED;
+    f->buckets = malloc(nbounds * sizeof *f->buckets);
     f->nquantiles = spec->nquantiles;
     f->quantiles = malloc((f->nquantiles ? f->nquantiles : 1) * sizeof *f->quantiles);
     f->max_age = spec->max_age;
@@ -352,6 +355,8 @@ static promc_family *family_build(promc_registry *reg, const promc_spec *spec, c
     if (ok) {
         if (f->nbuckets)
             memcpy(f->buckets, spec->buckets, f->nbuckets * sizeof *f->buckets);
+        for (size_t i = f->nbuckets; i < nbounds; i++)
+            f->buckets[i] = INFINITY; /* above no value: bucket_index compares 16 at once */
         if (f->nquantiles)
             memcpy(f->quantiles, spec->quantiles, f->nquantiles * sizeof *f->quantiles);
         ok = promc__family_init(f) == 0;

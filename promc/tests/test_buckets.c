@@ -1,9 +1,11 @@
 /* test_buckets.c -- bucket_index at every bound: a value equal to a bound belongs to that
  * bound's bucket (le is "less or equal"), a value just above it to the next one.
  *
- * bucket_index has three paths: two vector lanes pairs per step and a scalar tail for up to 64
- * bounds, a binary search above. Histograms of 1 to 9 bounds put each bound in every position
- * of the vector loop and the tail; one of 100 bounds takes the binary search.
+ * bucket_index has four paths: 16 bounds at once (up to 16, the copy padded with +Inf), two
+ * vector lane pairs per step and a scalar tail for 17 to 64 bounds, a binary search above.
+ * Histograms of 1 to 16 bounds put each bound in every lane of the padded compare (and the
+ * padding after it); 17 to 21 in every position of the vector loop and the tail; 64 is the
+ * last vector size and 100 takes the binary search.
  */
 #include "check.h"
 #include "promc.h"
@@ -42,7 +44,7 @@ static void check_bounds(promc_registry *reg, size_t n) {
 
 int main(void) {
     promc_registry *reg = promc_registry_new();
-    for (size_t n = 1; n <= 9; n++)
+    for (size_t n = 1; n <= 21; n++)
         check_bounds(reg, n);
     check_bounds(reg, 64);  /* the last vector size */
     check_bounds(reg, 100); /* binary search */
