@@ -210,10 +210,10 @@ static inline void observe_words(promc_word *w, size_t nb, size_t i, double v) {
 
 /* The native fast path: as observe's, plus the native placement and its count word. Anything
  * rare (the chunk of this key not yet made by this thread, as well as observe's cases) goes to
- * observe_slow. A function of its own, which observe jumps to: inlined there, its registers
- * would cost the classic path a frame. */
-static __attribute__((noinline)) int observe_native(const void *h, promc_child *c, promc_arena *a,
-                                                    double v, size_t *bucket) {
+ * observe_slow. Functions of their own (below), which observe jumps to: inlined there, their
+ * registers would cost the classic path a frame. */
+static inline __attribute__((always_inline)) int
+observe_native(const void *h, promc_child *c, promc_arena *a, double v, size_t *bucket) {
     const promc_family *f = c->family;
     const size_t nb = f->nbuckets; /* once: the stores below could alias it for the compiler */
     /* values placed by a call go the slow way, so that nothing here lives across a call (which
@@ -230,7 +230,7 @@ static __attribute__((noinline)) int observe_native(const void *h, promc_child *
         b = atomic_load_explicit(&a->blocks[c->words / PROMC_BLOCK_WORDS], memory_order_relaxed);
     promc_word *w = b ? &b[c->words % PROMC_BLOCK_WORDS] : NULL, *cnt = NULL;
     if (w)
-        cnt = side == PROMC__NATIVE_ZERO
+        cnt = __builtin_expect(side == PROMC__NATIVE_ZERO, 0)
                   ? &w[PROMC_HW_ZERO(nb)]
                   : promc__native_count(&w[PROMC_HW_DIR(nb, side == PROMC__NATIVE_NEG)], key);
     if (__builtin_expect(cnt == NULL, 0)) {
@@ -245,6 +245,16 @@ static __attribute__((noinline)) int observe_native(const void *h, promc_child *
     return 0;
 }
 
+/* One without the bucket out-parameter, for observe() without an exemplar: a register fewer. */
+static __attribute__((noinline)) int observe_native_plain(const void *h, promc_child *c,
+                                                          promc_arena *a, double v) {
+    return observe_native(h, c, a, v, NULL);
+}
+static __attribute__((noinline)) int
+observe_native_bucket(const void *h, promc_child *c, promc_arena *a, double v, size_t *bucket) {
+    return observe_native(h, c, a, v, bucket);
+}
+
 /* The fast path: no call, no stack frame. Everything rare (a NULL, parent or stale handle, NaN,
  * this thread's first update of this block of words) goes to observe_slow. */
 /* Inlined into each caller: a call of its own cost a sixth of an observation (the saved
@@ -256,7 +266,8 @@ static inline __attribute__((always_inline)) int observe(const void *h, double v
     if (__builtin_expect(!c || !a || !(v >= c->family->lowest), 0))
         return observe_slow(h, v, bucket);
     if (c->family->native)
-        return observe_native(h, c, a, v, bucket);
+        return bucket ? observe_native_bucket(h, c, a, v, bucket)
+                      : observe_native_plain(h, c, a, v);
     /* the family of a slot never changes, so the bucket can be found before the check, and its
      * compares overlap the loads below */
     const promc_family *f = c->family;

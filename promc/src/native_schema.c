@@ -17,7 +17,7 @@
 promc__native_table promc__native_table_of(int schema) {
     promc__native_table t = {NULL, NULL};
     if (schema > 0 && schema <= PROMC__NATIVE_SCHEMA_MAX) {
-        t.bounds = promc__native_bounds[schema];
+        t.mants = promc__native_mants[schema];
         t.slots = promc__native_slots[schema];
     }
     return t;

@@ -47,11 +47,12 @@ int32_t promc__native_key(double v, int schema);
 enum promc__native_side promc__native_place(double v, int schema, double zero_threshold,
                                             int32_t *key);
 
-/* native_bounds.h's tables of one schema > 0, for the inline placement below: the bounds
- * within a power of two (then the sentinel 1.0) and the 1024 slots of the top mantissa bits (NULLs
- * for schemas <= 0). A family keeps its own, so the hot path loads them beside its other fields. */
+/* native_bounds.h's tables of one schema > 0, for the inline placement below: the mantissas of
+ * the bounds within a power of two (then a sentinel above every mantissa) and the 1024 slots of
+ * the top mantissa bits (NULLs for schemas <= 0). A family keeps its own, so the hot path loads
+ * them beside its other fields. */
 typedef struct promc__native_table {
-    const double *bounds;
+    const uint64_t *mants;
     const unsigned short *slots;
 } promc__native_table;
 promc__native_table promc__native_table_of(int schema);
@@ -62,7 +63,7 @@ static inline int promc__native_is_normal(double v) {
     uint64_t bits;
     memcpy(&bits, &v, sizeof bits);
     uint32_t biased = (uint32_t)(bits >> 52) & 0x7ffu;
-    return biased != 0 && biased != 0x7ffu;
+    return biased - 1u < 0x7feu; /* neither 0 nor 0x7ff */
 }
 
 /* promc__native_place for the hot path: the same answer, inline, without frexp for normal
@@ -75,14 +76,14 @@ static inline enum promc__native_side promc__native_place_fast(double v, int sch
     uint64_t bits;
     memcpy(&bits, &v, sizeof bits);
     uint32_t biased = (uint32_t)(bits >> 52) & 0x7ffu;
-    if (__builtin_expect(biased == 0 || biased == 0x7ffu, 0)) {
+    if (__builtin_expect(biased - 1u >= 0x7feu, 0)) { /* 0 or 0x7ff */
         int32_t k = 0; /* the caller's key stays in a register: its address does not escape */
         enum promc__native_side side = promc__native_place(v, schema, zero_threshold, &k);
         *key = k;
         return side;
     }
     enum promc__native_side side;
-    if (v > zero_threshold)
+    if (__builtin_expect(v > zero_threshold, 1)) /* latencies, sizes: the usual case */
         side = PROMC__NATIVE_POS;
     else if (v < -zero_threshold)
         side = PROMC__NATIVE_NEG;
@@ -91,11 +92,9 @@ static inline enum promc__native_side promc__native_place_fast(double v, int sch
     int32_t exp = (int32_t)biased - 1022; /* frexp's: |v| = frac * 2^exp, frac in [0.5, 1) */
     uint64_t mant = bits & 0x000fffffffffffffull;
     if (schema > 0) {
-        uint64_t fbits = mant | (uint64_t)1022 << 52;
-        double frac;
-        memcpy(&frac, &fbits, sizeof frac);
+        /* the bounds and frac share frexp's exponent: compare mantissas, as integers */
         int32_t idx = t.slots[mant >> 42];
-        idx += t.bounds[idx] < frac; /* bounds[2^schema] is 1.0: no branch on idx */
+        idx += t.mants[idx] < mant; /* mants[2^schema] is above all: no branch on idx */
         *key = idx + (exp - 1) * ((int32_t)1 << schema);
     } else {
         int32_t div = (int32_t)1 << -schema;
