@@ -33,6 +33,7 @@ typedef struct fe_request {
     double start;   /* WORKSHOP:EX4 */
     bool delayed;   /* the simulated latency has been served */
     bool too_large; /* the body went over WS_MAX_ORDER_BODY */
+    bool healthz;   /* GET /healthz: a load balancer's probe, not a user request (no metrics) */
     fe_wait wait;
     size_t seen; /* body bytes received, kept or discarded (bounded by FE_MAX_DISCARD) */
     size_t len;

@@ -255,7 +255,7 @@ write_haproxy_config() {
 		    stats uri /stats
 		backend frontends
 		    balance roundrobin
-		    option httpchk GET /metrics
+		    option httpchk GET /healthz
 		    http-check expect status 200
 		    default-server inter 500ms fall 2 rise 2
 		    server frontend-1 127.0.0.1:5101 check

@@ -44,6 +44,12 @@ http DELETE /hello
 check_eq "DELETE /hello" "$STATUS $BODY" '405 {"error":"Method not allowed"}'
 allow="$(curl -s -o /dev/null -D - -X PUT "$FE/fruit" | tr -d '\r' | awk -F': ' 'tolower($1)=="allow"{print $2}')"
 check_eq "PUT /fruit names the allowed methods" "$allow" "GET, HEAD, POST"
+# every request and error sample summed: a counted /healthz (or a 404 for it) moves it
+requests_sum() { curl -s "$FE/metrics" | awk '$1 ~ /^(http_requests|errors)_total[{]/ { s += $2 } END { print s + 0 }'; }
+before="$(requests_sum)"
+http GET /healthz
+check_eq "GET /healthz" "$STATUS $CTYPE $BODY" '200 application/json {"status":"ok"}'
+check_eq "GET /healthz counts as no request" "$(requests_sum)" "$before"
 http GET /metrics
 check_eq "/metrics status" "$STATUS" 200
 check_eq "/metrics content type" "$CTYPE" "text/plain; version=0.0.4; charset=utf-8; escaping=underscores"
