@@ -11,6 +11,7 @@ typedef struct be_config {
     int workers;
     int batch;                /* messages handled together: one transaction, one multiple ack */
     int prefetch;             /* 0: 2 x batch (1 for --batch 1) */
+    int batch_wait_ms;        /* how long a batch's first message waits for the others */
     int outcomes_retention_s; /* order_outcomes rows older than this are pruned; 0: never */
     ws_range job_ms;          /* duration of a simulated "hello" job */
     ws_range generator_ms;    /* pause between generated orders; off disables the generator */

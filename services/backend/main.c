@@ -14,6 +14,7 @@ static be_config cfg = {
     .workers = 20,
     .batch = 100,
     .prefetch = 0,
+    .batch_wait_ms = 5,
     .outcomes_retention_s = 86400,
     .job_ms = {100, 500, false},
     .generator_ms = {100, 500, false},
@@ -41,6 +42,9 @@ static const ws_opt options[] = {
     {"batch", "BACKEND_BATCH", WS_OPT_INT, &cfg.batch, 1, 4096, "N",
      "messages a worker handles together: their orders in one transaction, then one ack "
      "(1: one at a time)"},
+    {"batch-wait-ms", "BACKEND_BATCH_WAIT_MS", WS_OPT_INT, &cfg.batch_wait_ms, 0, 10000, "MS",
+     "how long a batch's first message waits for the rest of the batch (0: take what has "
+     "arrived)"},
     {"prefetch", "BACKEND_PREFETCH", WS_OPT_INT, &cfg.prefetch, 0, 65535, "N",
      "unacked messages the broker may hand each worker (0: twice the batch; 1 for --batch 1)"},
     {"outcomes-retention-s", "ORDER_OUTCOMES_RETENTION_S", WS_OPT_INT, &cfg.outcomes_retention_s, 0,
