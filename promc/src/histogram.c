@@ -261,9 +261,8 @@ observe_native_bucket(const void *h, promc_child *c, promc_arena *a, double v, s
 }
 
 /* The fast path: no call, no stack frame. Everything rare (a NULL, parent or stale handle, NaN,
- * this thread's first update of this block of words) goes to observe_slow. */
-/* Inlined into each caller: a call of its own cost a sixth of an observation (the saved
- * registers and the frame). */
+ * this thread's first update of this block of words) goes to observe_slow. Inlined into each
+ * caller: a call of its own cost a sixth of an observation (the saved registers and the frame). */
 static inline __attribute__((always_inline)) int observe(const void *h, double v, size_t *bucket) {
     promc_child *c = promc__hchild(h);
     promc_arena *a = promc__tls_arena;

@@ -73,15 +73,15 @@ static inline enum promc__native_side promc__native_place_fast(double v, int sch
                                                                double zero_threshold,
                                                                promc__native_table t,
                                                                int32_t *key) {
-    uint64_t bits;
-    memcpy(&bits, &v, sizeof bits);
-    uint32_t biased = (uint32_t)(bits >> 52) & 0x7ffu;
-    if (__builtin_expect(biased - 1u >= 0x7feu, 0)) { /* 0 or 0x7ff */
+    if (__builtin_expect(!promc__native_is_normal(v), 0)) {
         int32_t k = 0; /* the caller's key stays in a register: its address does not escape */
         enum promc__native_side side = promc__native_place(v, schema, zero_threshold, &k);
         *key = k;
         return side;
     }
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    uint32_t biased = (uint32_t)(bits >> 52) & 0x7ffu;
     enum promc__native_side side;
     if (__builtin_expect(v > zero_threshold, 1)) /* latencies, sizes: the usual case */
         side = PROMC__NATIVE_POS;

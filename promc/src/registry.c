@@ -356,7 +356,7 @@ static promc_family *family_build(promc_registry *reg, const promc_spec *spec, c
         if (f->nbuckets)
             memcpy(f->buckets, spec->buckets, f->nbuckets * sizeof *f->buckets);
         for (size_t i = f->nbuckets; i < nbounds; i++)
-            f->buckets[i] = INFINITY; /* above no value: bucket_index compares 16 at once */
+            f->buckets[i] = INFINITY; /* above no value: bucket_index reads 16, unguarded */
         if (f->nquantiles)
             memcpy(f->quantiles, spec->quantiles, f->nquantiles * sizeof *f->quantiles);
         ok = promc__family_init(f) == 0;
