@@ -638,16 +638,33 @@ def services_first_up(ctx):
     return {r["metric"].get("job"): float(r["value"][1]) for r in ctx.prom_query(expr)}
 
 
-def firing_starts(ctx, now):
-    """[(labels, t)]: every time in the last hour an alert started firing (a run of samples of
-    ALERTS{alertstate="firing"} that begins at t)."""
+def firing_runs(ctx, now):
+    """[(labels, start, end)]: every run of samples of ALERTS{alertstate="firing"} in the last
+    hour, from its first sample to its last (end is about now while the alert still fires)."""
     out = []
     for series in ctx.prom_range('ALERTS{alertstate="firing"}', now - 3600, now, ALERT_STEP):
         times = sorted(float(t) for t, _ in series["values"])
+        start = None
         for prev, t in zip([None] + times, times):
             if prev is None or t - prev > 1.5 * ALERT_STEP:
-                out.append((series["metric"], t))
+                if start is not None:
+                    out.append((series["metric"], start, prev))
+                start = t
+        if start is not None:
+            out.append((series["metric"], start, times[-1]))
     return out
+
+
+def firing_starts(ctx, now):
+    """[(labels, t)]: every time in the last hour an alert started firing."""
+    return [(labels, start) for labels, start, _ in firing_runs(ctx, now)]
+
+
+# Alertmanager notifies a new group after its group_wait (5-15 s in stack/alertmanager) and
+# Prometheus resends firing alerts at each evaluation (15 s): an alert that resolved sooner
+# than this after it started firing may never have been notified, and Alertmanager drops a
+# resolved alert from its API, so no receiver can show it.
+NOTIFY_WAIT = 30
 
 
 def parse_time(text):
@@ -694,11 +711,11 @@ def fired(ctx, res):
     now = time.time()
     try:
         first = services_first_up(ctx)
-        starts = firing_starts(ctx, now)
+        runs = firing_runs(ctx, now)
     except (web.Unreachable, ValueError) as e:
         return res.miss(f"cannot query ALERTS: {e}")
     if not first:
-        earlier = sorted({a.get("alertname", "?") for a, _ in starts})
+        earlier = sorted({a.get("alertname", "?") for a, _, _ in runs})
         return res.miss("Prometheus has not scraped /metrics from the frontend or the backend in the last "
                         "hour, so no alert can be yours yet"
                         + (f" (the ones firing, {', '.join(earlier)}, are the starting point's: its "
@@ -706,24 +723,34 @@ def fired(ctx, res):
                         "exercise 0 first; then " + HOW_TO_FIRE)
     since = {job: t for job, t in first.items()}
     mine = []
-    for labels, t in starts:
+    for labels, t, end in runs:
         job = labels.get("job")
         t0 = since.get(job) if job in SERVICE_JOBS else min(since.values())
         if t0 is not None and t > t0:
-            mine.append((labels, t, t0))
+            mine.append((labels, t, t0, end))
     ups = ", ".join(f"{j} at {clock(t)}" for j, t in sorted(first.items()))
     if not mine:
         return res.miss(f"no alert has started firing since your services first served /metrics ({ups}); "
                         "alerts that fired before (the starting point's ServiceDown and "
                         "QueueWithoutConsumers) do not count", HOW_TO_FIRE)
-    shown = sorted({f'{a.get("alertname", "?")}{{job="{a.get("job", "")}"}} at {clock(t)}' for a, t, _ in mine})
+    name = lambda a: f'{a.get("alertname", "?")}{{job="{a.get("job", "")}"}}'  # noqa: E731
+    shown = sorted({f"{name(a)} at {clock(t)}" for a, t, _, _ in mine})
     res.ok(f"alerts that started firing after your services first served /metrics ({ups}): "
            + ", ".join(shown[:5]))
-    for labels, t, t0 in mine:
+    for labels, t, t0, _ in mine:
         where = received(ctx, labels, t0)
         if where:
-            return res.ok(f'{labels.get("alertname")}{{job="{labels.get("job", "")}"}} reached '
-                          f"Alertmanager: {where}")
+            return res.ok(f"{name(labels)} reached Alertmanager: {where}")
+    # Resolved (its last sample is older than two steps) after firing for less than NOTIFY_WAIT.
+    brief = [(a, t, end) for a, t, _, end in mine
+             if end < now - 2 * ALERT_STEP - 1 and end - t < NOTIFY_WAIT]
+    if len(brief) == len(mine):
+        a, t, end = brief[-1]
+        return res.miss(f"{name(a)} fired at {clock(t)} for only {end - t:.0f} s: it resolved before "
+                        "Alertmanager's group_wait was over, so no receiver was notified and Alertmanager "
+                        "has forgotten it",
+                        f"keep the fault up for a minute after the alert fires (and run workshop/check 9 "
+                        f"while it fires): {HOW_TO_FIRE}")
     return res.miss("none of these alerts is in Alertmanager or among the webhook receiver's notifications",
                     "is Prometheus' alerting section pointing at localhost:9093, and the webhook receiver "
                     "running (stack/native/up)? Alertmanager forgets an alert once it resolves: run "

@@ -438,7 +438,7 @@ class AttendeeAlert(unittest.TestCase):
     """Exercise 9 once the services serve /metrics: an alert counts when it started firing after
     they were first scraped, and reached Alertmanager (here: the webhook receiver's record)."""
 
-    def prom(self, runs):
+    def prom(self, runs, notified=True):
         import time
 
         now = time.time()
@@ -457,7 +457,7 @@ class AttendeeAlert(unittest.TestCase):
         started = time.strftime("%Y-%m-%dT%H:%M:%S.123456789Z", time.gmtime(now - 360))
         fake = FakePrometheus(answer, ranges, notifications=[
             {"status": "firing", "alerts": [{"labels": {"alertname": "ServiceDown", "job": "backend"},
-                                             "startsAt": started}]}])
+                                             "startsAt": started}]}] if notified else [])
         self.addCleanup(fake.close)
         return fake
 
@@ -465,6 +465,21 @@ class AttendeeAlert(unittest.TestCase):
         res = run_exercise(stack_checks.exercise9, self.prom([(900, 650), (300, 200)]).context(), 9)
         self.assertTrue(res.done, miss_text(res))
         self.assertIn("webhook receiver", " ".join(t for _, t, _ in res.lines))
+
+    def test_resolved_before_notification(self):
+        """Fired for 12 s only, then resolved, and no receiver has it: the miss says why (it
+        resolved within group_wait), not only that nothing reached Alertmanager."""
+        res = run_exercise(stack_checks.exercise9, self.prom([(300, 288)], notified=False).context(), 9)
+        self.assertFalse(res.done)
+        self.assertIn('ServiceDown{job="backend"} fired at', miss_text(res))
+        self.assertIn("for only 11 s: it resolved before Alertmanager's group_wait", miss_text(res))
+
+    def test_long_run_not_received(self):
+        """Fired for 100 s and still no receiver has it: the miss is about the routing."""
+        res = run_exercise(stack_checks.exercise9, self.prom([(300, 200)], notified=False).context(), 9)
+        self.assertFalse(res.done)
+        self.assertIn("none of these alerts is in Alertmanager", miss_text(res))
+        self.assertNotIn("for only", miss_text(res))
 
     def test_only_before_first_scrape(self):
         res = run_exercise(stack_checks.exercise9, self.prom([(900, 650)]).context(), 9)
