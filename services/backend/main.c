@@ -134,6 +134,13 @@ int main(int argc, char **argv) {
     /* WORKSHOP:EX0 END */
     static atomic_bool running = true;
     ws_mq_publisher *dead_letters = ws_mq_publisher_new(&cfg.mq, cfg.dead_letter_queue);
+    /* Declare the dead-letter queue now (a quorum queue is then replicated from the start),
+     * not at the first poison message. A broker down at start is no reason to stop: the
+     * first dead letter connects and declares it. */
+    char mq_err[256];
+    if (dead_letters && ws_mq_publisher_connect(dead_letters) != 0)
+        log_warn("cannot declare the dead-letter queue yet queue=%s error=\"%s\"",
+                 cfg.dead_letter_queue, ws_mq_publisher_error(dead_letters, mq_err, sizeof mq_err));
     int status = 0;
     if (!dead_letters || be_workers_start(&cfg, &running, dead_letters) != 0 ||
         be_generator_start(&cfg, &running) != 0) {

@@ -61,6 +61,11 @@ typedef struct ws_mq_publisher ws_mq_publisher;
 /* A publisher to one queue, in confirm mode. Thread-safe (one lock per publisher). */
 ws_mq_publisher *ws_mq_publisher_new(const ws_mq_config *cfg, const char *queue);
 void ws_mq_publisher_free(ws_mq_publisher *p);
+/* Connects now, which declares the queue, instead of at the first publish: a queue that is
+ * published to rarely (dead letters) then exists, with its type, from the start. Returns 0,
+ * or -1 when no broker could be reached (ws_mq_publisher_error says why); publishing later
+ * connects and declares again. */
+int ws_mq_publisher_connect(ws_mq_publisher *p);
 
 typedef struct ws_mq_msg {
     const void *body;

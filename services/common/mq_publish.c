@@ -101,6 +101,13 @@ static int ensure_connected(ws_mq_publisher *p) {
     return 0;
 }
 
+int ws_mq_publisher_connect(ws_mq_publisher *p) {
+    pthread_mutex_lock(&p->lock);
+    int rc = ensure_connected(p);
+    pthread_mutex_unlock(&p->lock);
+    return rc;
+}
+
 /* Confirm state of one batch: st[i] is one of these. */
 enum { PENDING, CONFIRMED, REFUSED, RETURNED, UNSENT };
 typedef struct batch {

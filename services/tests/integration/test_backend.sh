@@ -11,6 +11,12 @@ queue_is() { [[ "$(queue_len "$1")" == "$2" ]]; }
 metric_is() { [[ "$(metric "$BE" "$1")" == "$2" ]]; }
 start_backend --generator-ms=off --db-failure-rate=0 --job-ms=1-5 --workers=4
 
+echo "# the dead-letter queue is declared at start, before the first poison message"
+# Asked of rabbitmqctl: mqtool's count declares the queue it counts.
+rmqctl() { (source "$REPO/stack/native/lib.sh" && rmqctl "$@"); }
+dlq_listed() { rmqctl -q list_queues name --no-table-headers | grep -qxF "$DEAD_LETTER_QUEUE"; }
+check "$DEAD_LETTER_QUEUE is declared by the backend's start" wait_until 10 dlq_listed
+
 echo "# poison messages"
 mq "$QUEUE" publish 'not json at all'
 mq "$QUEUE" publish '{"fruit": "kiwis", "quantity": 1}'
