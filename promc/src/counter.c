@@ -68,7 +68,7 @@ static inline int counter_update(promc_counter *h, double v, bool inc) {
         return counter_slow(h, v, inc);
     uint64_t sec = promc__enter(a);
     promc_word *b = NULL;
-    if (__builtin_expect(promc__hlive(c, h) && c->words != UINT32_MAX, 1))
+    if (__builtin_expect(promc__hupdatable(c, h), 1))
         b = atomic_load_explicit(&a->blocks[c->words / PROMC_BLOCK_WORDS], memory_order_relaxed);
     if (__builtin_expect(b == NULL, 0)) {
         promc__leave(a, sec);

@@ -69,7 +69,7 @@ static inline uint64_t mix(uint64_t h, uint64_t v) {
 
 /* Hashes the values 8 bytes at a time, the last 1-7 bytes of each by overlapping loads, each
  * value's length mixed in first so ("ab","c") != ("a","bc"). Reads stay inside each value. */
-static uint64_t key_hash(const values_key *k) {
+static uint32_t key_hash(const values_key *k) {
     uint64_t h = 0x243f6a8885a308d3ull;
     for (size_t i = 0; i < k->n; i++) {
         const char *p = k->values[i];
@@ -85,7 +85,7 @@ static uint64_t key_hash(const values_key *k) {
                            (uint64_t)(unsigned char)p[j + r / 2] << 8 |
                            (unsigned char)p[j + r - 1]);
     }
-    return mix(h, k->total);
+    return (uint32_t)mix(h, k->total); /* 32 bits: index slots never need more */
 }
 
 /* Are the m bytes at a and b equal? Word loads, the last one overlapping; m >= 1. */
@@ -123,7 +123,7 @@ bool promc__values_equal(const promc_child *c, const char *const *values, size_t
     return key_make(&k, values, n) && key_eq(c, &k);
 }
 
-static promc_child *index_find(child_index *ix, uint64_t hash, const values_key *k) {
+static promc_child *index_find(child_index *ix, uint32_t hash, const values_key *k) {
     for (size_t i = hash & ix->mask;; i = (i + 1) & ix->mask) {
         promc_child *c = atomic_load_explicit(&ix->slot[i], memory_order_acquire);
         if (!c)
@@ -228,7 +228,7 @@ static void index_erase(child_index *ix, promc_child *c) {
  * allocations, and the values a lookup compares next to the hash it checks first). The slot
  * comes from the family's slabs (lifecycle.c), reused from a reclaimed child when one of the
  * same size is free; the header's family, is_parent and slot size never change. */
-static promc_child *child_new(promc_family *f, const values_key *k, uint64_t hash) {
+static promc_child *child_new(promc_family *f, const values_key *k, uint32_t hash) {
     promc_child *c = promc__slot_alloc(f, k ? k->total : 0);
     if (!c)
         return NULL;
@@ -262,7 +262,7 @@ static promc_child *child_new(promc_family *f, const values_key *k, uint64_t has
     }
     /* live, with the gen the slot has now; published by the caller's release stores */
     uint32_t life = atomic_load_explicit(&c->life, memory_order_relaxed);
-    atomic_store_explicit(&c->life, life | 1u, memory_order_relaxed);
+    promc__child_set_life(c, life | 1u, memory_order_relaxed);
     return c;
 }
 
@@ -291,8 +291,7 @@ void promc__child_unpublish(promc_family *f, promc_child *c) {
     if (f->last == c)
         f->last = prev;
     uint32_t life = atomic_load_explicit(&c->life, memory_order_relaxed);
-    atomic_store_explicit(&c->life, (((life >> 1) + 1) & PROMC_GEN_MASK) << 1,
-                          memory_order_release);
+    promc__child_set_life(c, (((life >> 1) + 1) & PROMC_GEN_MASK) << 1, memory_order_release);
     if (f->overflow == c)
         f->overflow = NULL;
     f->nchildren--;
@@ -332,7 +331,7 @@ int promc__family_init(promc_family *f) {
         f->self->family = f;
         f->self->words = UINT32_MAX;
         f->self->is_parent = true;
-        atomic_store_explicit(&f->self->life, 1u, memory_order_relaxed);
+        promc__child_set_life(f->self, 1u, memory_order_relaxed);
     }
     return 0;
 }
@@ -369,7 +368,7 @@ static int check_values(const promc_family *f, const char *const *values) {
 }
 
 /* Creates and publishes a child; caller holds f->lock and checked the values. */
-static promc_child *child_add(promc_family *f, const values_key *k, uint64_t hash) {
+static promc_child *child_add(promc_family *f, const values_key *k, uint32_t hash) {
     child_index *ix = atomic_load_explicit(&f->index, memory_order_relaxed);
     if (ix->used + 1 > (ix->mask + 1) / 2 && index_grow(f, f->nchildren + 1) != 0) {
         promc__seterr(PROMC_ENOMEM, "%s: cannot grow the child table", f->name);
@@ -395,7 +394,7 @@ static promc_child *overflow_child(promc_family *f) {
     values[f->nlabels] = NULL;
     values_key k;
     key_make(&k, values, f->nlabels);
-    uint64_t hash = key_hash(&k);
+    uint32_t hash = key_hash(&k);
     promc_child *c = index_find(atomic_load_explicit(&f->index, memory_order_relaxed), hash, &k);
     if (!c)
         c = child_add(f, &k, hash);
@@ -416,7 +415,7 @@ void *promc__child_get(promc_family *f, const char *const *values) {
     /* Fast path: no validation needed, a value that matched was validated when created. The
      * section keeps the tables and children this probe reads from being reused under it; the
      * live bit, read once with the gen, tells a found child from one being removed. */
-    uint64_t hash = key_hash(&k);
+    uint32_t hash = key_hash(&k);
     promc_arena *a = promc__arena();
     if (__builtin_expect(a != NULL, 1)) {
         uint64_t sec = promc__enter(a);
@@ -512,7 +511,7 @@ int promc__child_replace(promc_family *f, const char *const *values) {
         return rc;
     values_key k;
     key_make(&k, values, f->nlabels);
-    uint64_t hash = key_hash(&k);
+    uint32_t hash = key_hash(&k);
     pthread_mutex_lock(&f->lock);
     promc_child *old = atomic_load_explicit(&f->first, memory_order_relaxed);
     if (old && old->hash == hash && key_eq(old, &k)) {
@@ -548,8 +547,7 @@ int promc__child_replace(promc_family *f, const char *const *values) {
          * list fields it touches by hand. */
         index_erase(atomic_load_explicit(&f->index, memory_order_relaxed), old);
         uint32_t life = atomic_load_explicit(&old->life, memory_order_relaxed);
-        atomic_store_explicit(&old->life, (((life >> 1) + 1) & PROMC_GEN_MASK) << 1,
-                              memory_order_release);
+        promc__child_set_life(old, (((life >> 1) + 1) & PROMC_GEN_MASK) << 1, memory_order_release);
         f->nchildren--;
         promc__limbo_child(f, old);
     }

@@ -31,13 +31,19 @@ typedef struct promc_child promc_child;
 struct promc_child {
     promc_family *family;
     _Atomic(promc_child *) next; /* insertion order; a removed child keeps its next */
-    uint64_t hash;               /* of the label values */
+    uint32_t hash;               /* of the label values */
     /* the fields every update reads, together at the start of the slot */
     uint32_t words; /* first shard word (counter, histogram); UINT32_MAX if none */
     /* gen << 1 | live. A handle carries the gen it was made with (promc__handle); removal
      * clears live and bumps gen in one store, so every earlier handle misses from then on,
      * and the slot's next child keeps the new gen. */
     _Atomic uint32_t life;
+    /* The top half of the handle updates accept: of the child's current handle while it is
+     * live and not a parent, else a value no handle of this slot has. Written with life
+     * (promc__child_set_life), so an update checks the handle's gen, the live bit and the
+     * parent flag with one compare (promc__hupdatable); the bottom half of a handle is the
+     * slot's address, which the update reached the child by. */
+    _Atomic uint32_t update_key;
     _Atomic uint8_t touched; /* set by updates, cleared by TTL sweeps */
     bool is_parent;          /* the label-less handle of a labelled family: not updatable */
     uint16_t slot_units;     /* slot size in 8-byte units, for the free lists */
@@ -52,6 +58,11 @@ struct promc_child {
     _Atomic(promc_exemplars *) exemplars; /* lazily created */
     promc_child *next_dead;               /* limbo list, then the slot free list */
 };
+
+#if UINTPTR_MAX > 0xffffffffu
+/* Every byte of the header is paid for per series (bench: memory at rest per series). */
+_Static_assert(sizeof(promc_child) == 72, "promc_child grew: 72 bytes per series header");
+#endif
 
 static inline const char *promc__child_vals(const promc_child *c) {
     return (const char *)(c + 1);
@@ -97,6 +108,23 @@ static inline void *promc__handle(promc_child *c, uint32_t life) {
     (void)life;
     return c;
 #endif
+}
+/* The top 32 bits of a handle (all the gen, and address bits every handle of a slot shares). */
+static inline uint32_t promc__hkey(const void *h) {
+    return (uint32_t)((uint64_t)(uintptr_t)h >> 32);
+}
+/* Sets c's life and, with it, the key updates accept. mo: the order of the life store. */
+static inline void promc__child_set_life(promc_child *c, uint32_t life, memory_order mo) {
+    uint32_t key = promc__hkey(promc__handle(c, life));
+    if (!(life & 1u) || c->is_parent)
+        key ^= 0xffffu; /* the slot's own address bits, changed: matches no handle of it */
+    atomic_store_explicit(&c->update_key, key, mo);
+    atomic_store_explicit(&c->life, life, mo);
+}
+/* Is h the handle of a live, updatable child (not a parent) in its slot? One load, one
+ * compare. Call inside a section, with c = promc__hchild(h). */
+static inline bool promc__hupdatable(const promc_child *c, const void *h) {
+    return atomic_load_explicit(&c->update_key, memory_order_acquire) == promc__hkey(h);
 }
 /* Decodes a handle without a section: the child if h is current, else NULL (last error set
  * for a stale one). For calls off the hot path (remove, set_unit, snapshots). It also notes
@@ -161,6 +189,9 @@ struct promc_family {
     /* The smallest value observe accepts: 0, or -Inf when the first bound is negative. Fixed at
      * registration, it also decides whether OpenMetrics gets _count and _sum (render.c). */
     double lowest;
+    /* observe's fast path takes the values >= this: lowest for classic histograms of up to
+     * PROMC_BUCKETS_PADDED bounds, NaN (no value) for the others, which go another way. */
+    double fast_lowest;
     /* Native buckets (histogram.c, histogram_native.c), when native is set: the schema and
      * zero threshold observations are placed with (a scrape may expose them coarser or wider:
      * max_buckets), and client_golang's other knobs. native_lock guards the children's

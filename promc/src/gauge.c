@@ -37,7 +37,7 @@ static inline promc_child *gauge_enter(promc_gauge *h, promc_arena **a, uint64_t
         return NULL;
     }
     *sec = promc__enter(*a);
-    if (__builtin_expect(promc__hlive(c, h) && !c->is_parent, 1))
+    if (__builtin_expect(promc__hupdatable(c, h), 1))
         return c;
     promc__leave(*a, *sec);
     *rc = c->is_parent ? promc__seterr(PROMC_ESTATE, "gauge: labelled parent; use labels()")

@@ -140,24 +140,28 @@ promc_histogram *promc_histogram_labelsn(promc_histogram *h, size_t n, const cha
 typedef double promc_v2d __attribute__((vector_size(16)));
 typedef int64_t promc_v2i __attribute__((vector_size(16)));
 
+/* Up to PROMC_BUCKETS_PADDED bounds (the default buckets among them): the padded copy. */
+static inline __attribute__((always_inline)) size_t bucket_index16(const double *bounds, double v) {
+    /* the half v is in (bounds are sorted: all of the first 8 are below v when the 8th is),
+     * then its 8 bounds, two per compare */
+    size_t half = bounds[7] < v ? 8 : 0;
+    const double *hb = bounds + half;
+    const promc_v2d vv = {v, v};
+    promc_v2d x0, x1, x2, x3; /* loaded one by one: a copy of all went through the stack */
+    memcpy(&x0, hb, sizeof x0);
+    memcpy(&x1, hb + 2, sizeof x1);
+    memcpy(&x2, hb + 4, sizeof x2);
+    memcpy(&x3, hb + 6, sizeof x3);
+    promc_v2i acc = ((promc_v2i)(x0 < vv) + (promc_v2i)(x1 < vv)) +
+                    ((promc_v2i)(x2 < vv) + (promc_v2i)(x3 < vv));
+    acc += __builtin_shuffle(acc, (promc_v2i){1, 0}); /* both lanes: the sum */
+    return half - (size_t)acc[0];
+}
+
 static inline __attribute__((always_inline)) size_t bucket_index(const double *bounds, size_t n,
                                                                  double v) {
-    if (__builtin_expect(n <= PROMC_BUCKETS_PADDED, 1)) { /* the default buckets among them */
-        /* the half v is in (bounds are sorted: all of the first 8 are below v when the 8th is),
-         * then its 8 bounds, two per compare */
-        size_t half = bounds[7] < v ? 8 : 0;
-        const double *hb = bounds + half;
-        const promc_v2d vv = {v, v};
-        promc_v2d x0, x1, x2, x3; /* loaded one by one: a copy of all went through the stack */
-        memcpy(&x0, hb, sizeof x0);
-        memcpy(&x1, hb + 2, sizeof x1);
-        memcpy(&x2, hb + 4, sizeof x2);
-        memcpy(&x3, hb + 6, sizeof x3);
-        promc_v2i acc = ((promc_v2i)(x0 < vv) + (promc_v2i)(x1 < vv)) +
-                        ((promc_v2i)(x2 < vv) + (promc_v2i)(x3 < vv));
-        acc += __builtin_shuffle(acc, (promc_v2i){1, 0}); /* both lanes: the sum */
-        return half - (size_t)acc[0];
-    }
+    if (__builtin_expect(n <= PROMC_BUCKETS_PADDED, 1))
+        return bucket_index16(bounds, v);
     if (n <= 64) {
         promc_v2i acc0 = {0, 0}, acc1 = {0, 0};
         const promc_v2d vv = {v, v};
@@ -199,14 +203,12 @@ static int observe_slow(const void *h, double v, size_t *bucket);
  * NaN, which native buckets leave out). */
 static inline void observe_words_native(promc_word *w, size_t nb, size_t i, double v,
                                         promc_word *native) {
-    uint64_t odd = atomic_load_explicit(&w[0], memory_order_relaxed) | 1u;
-    atomic_store_explicit(&w[0], odd, memory_order_relaxed);
-    atomic_thread_fence(memory_order_release);
+    promc__word_seq_begin(&w[0]);
     promc__word_add_u64(&w[1 + i], 1);
     promc__word_add_double(&w[2 + nb], v);
     if (native)
         promc__word_add_u64(native, 1);
-    atomic_store_explicit(&w[0], odd + 1, memory_order_release);
+    promc__word_seq_end(&w[0]);
 }
 
 static inline void observe_words(promc_word *w, size_t nb, size_t i, double v) {
@@ -231,7 +233,7 @@ observe_native(const void *h, promc_child *c, promc_arena *a, double v, size_t *
     size_t i = nb ? bucket_index(f->buckets, nb, v) : 0; /* native only: 0 */
     uint64_t sec = promc__enter(a);
     promc_word *b = NULL;
-    if (__builtin_expect(promc__hlive(c, h) && c->words != UINT32_MAX, 1))
+    if (__builtin_expect(promc__hupdatable(c, h), 1))
         b = atomic_load_explicit(&a->blocks[c->words / PROMC_BLOCK_WORDS], memory_order_relaxed);
     promc_word *w = b ? &b[c->words % PROMC_BLOCK_WORDS] : NULL, *cnt = NULL;
     if (w)
@@ -260,26 +262,15 @@ observe_native_bucket(const void *h, promc_child *c, promc_arena *a, double v, s
     return observe_native(h, c, a, v, bucket);
 }
 
-/* The fast path: no call, no stack frame. Everything rare (a NULL, parent or stale handle, NaN,
- * this thread's first update of this block of words) goes to observe_slow. Inlined into each
- * caller: a call of its own cost a sixth of an observation (the saved registers and the frame). */
-static inline __attribute__((always_inline)) int observe(const void *h, double v, size_t *bucket) {
-    promc_child *c = promc__hchild(h);
-    promc_arena *a = promc__tls_arena;
-    /* NaN, or a negative value where the bounds start at >= 0: the slow path says which */
-    if (__builtin_expect(!c || !a || !(v >= c->family->lowest), 0))
-        return observe_slow(h, v, bucket);
-    if (c->family->native)
-        return bucket ? observe_native_bucket(h, c, a, v, bucket)
-                      : observe_native_plain(h, c, a, v);
-    /* the family of a slot never changes, so the bucket can be found before the check, and its
-     * compares overlap the loads below */
-    const promc_family *f = c->family;
-    const size_t nb = f->nbuckets;
-    size_t i = bucket_index(f->buckets, nb, v);
+/* A classic observation of v in bucket i, under the thread's section. The family of a slot
+ * never changes, so callers find the bucket before the handle check, and its compares overlap
+ * the loads here. */
+static inline __attribute__((always_inline)) int
+observe_classic(const void *h, promc_child *c, promc_arena *a, double v, size_t i, size_t *bucket) {
+    const size_t nb = c->family->nbuckets;
     uint64_t sec = promc__enter(a);
     promc_word *b = NULL;
-    if (__builtin_expect(promc__hlive(c, h) && c->words != UINT32_MAX, 1))
+    if (__builtin_expect(promc__hupdatable(c, h), 1))
         b = atomic_load_explicit(&a->blocks[c->words / PROMC_BLOCK_WORDS], memory_order_relaxed);
     if (__builtin_expect(b == NULL, 0)) {
         promc__leave(a, sec);
@@ -291,6 +282,34 @@ static inline __attribute__((always_inline)) int observe(const void *h, double v
     if (bucket)
         *bucket = i;
     return 0;
+}
+
+/* Everything observe's fast path leaves: native histograms, classic ones with more bounds than
+ * the padded copy, and what goes on to observe_slow (a NULL handle, no arena yet, NaN, a
+ * negative value where the bounds start at >= 0). */
+static __attribute__((noinline)) int observe_other(const void *h, double v, size_t *bucket) {
+    promc_child *c = promc__hchild(h);
+    promc_arena *a = promc__tls_arena;
+    if (!c || !a)
+        return observe_slow(h, v, bucket);
+    const promc_family *f = c->family;
+    if (f->native)
+        return bucket ? observe_native_bucket(h, c, a, v, bucket)
+                      : observe_native_plain(h, c, a, v);
+    if (!(v >= f->lowest))
+        return observe_slow(h, v, bucket);
+    return observe_classic(h, c, a, v, bucket_index(f->buckets, f->nbuckets, v), bucket);
+}
+
+/* The fast path, for classic histograms of up to 16 bounds: no call, no stack frame, and one
+ * compare (fast_lowest) sends everything else to observe_other. Inlined into each caller: a
+ * call of its own cost a sixth of an observation (the saved registers and the frame). */
+static inline __attribute__((always_inline)) int observe(const void *h, double v, size_t *bucket) {
+    promc_child *c = promc__hchild(h);
+    promc_arena *a = promc__tls_arena;
+    if (__builtin_expect(!c || !a || !(v >= c->family->fast_lowest), 0))
+        return observe_other(h, v, bucket);
+    return observe_classic(h, c, a, v, bucket_index16(c->family->buckets, v), bucket);
 }
 
 __attribute__((noinline, cold)) static int observe_slow(const void *h, double v, size_t *bucket) {

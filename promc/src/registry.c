@@ -339,6 +339,7 @@ static promc_family *family_build(promc_registry *reg, const promc_spec *spec, c
     /* native buckets have a negative side, and client_golang takes negative values */
     f->lowest = spec->native || (spec->nbuckets > 0 && spec->buckets[0] < 0) ? -1.0 / 0.0 : 0;
     f->native = spec->native;
+    f->fast_lowest = !f->native && f->nbuckets <= PROMC_BUCKETS_PADDED ? f->lowest : 0.0 / 0.0;
     f->native_schema = spec->native_schema;
     f->native_zero_threshold = spec->native_zero_threshold;
     f->native_table = promc__native_table_of(spec->native_schema);

@@ -20,7 +20,7 @@ static promc_child *summary_enter(promc_summary *h, promc_arena **a, uint64_t *s
         return NULL;
     }
     *sec = promc__enter(*a);
-    if (__builtin_expect(promc__hlive(c, h) && !c->is_parent, 1))
+    if (__builtin_expect(promc__hupdatable(c, h), 1))
         return c;
     promc__leave(*a, *sec);
     *rc = c->is_parent ? promc__seterr(PROMC_ESTATE, "summary: labelled parent; use labels()")
