@@ -6,8 +6,14 @@
 # has taken N messages, or until the fruits table holds N rows. Time includes start-up.
 #
 # Usage: bench/services/backend.sh <build-dir>   (run by bench/services/run.sh; usable alone)
+# Then the latency per message under a paced load (not a flood): bare_consumer pace publishes
+# BENCH_BACKEND_PACE_N orders at BENCH_BACKEND_PACE_RATE a second into the queue a running
+# backend consumes, each stamped with its send time in its message id; a message's latency is its
+# row's created_at (now() of the inserting transaction, so the commit and the ack come after)
+# minus that time. p50/p90/p99 for each --batch value.
 # Env: BENCH_BACKEND_N (messages per run, 50000), BENCH_BACKEND_BATCHES ("1 100": --batch values),
-#      BENCH_BACKEND_WORKERS (20), BENCH_OUT_BACKEND (where the table goes, besides stdout).
+#      BENCH_BACKEND_WORKERS (20), BENCH_BACKEND_PACE_N (10000), BENCH_BACKEND_PACE_RATE (2000 a
+#      second; 0: no paced run), BENCH_OUT_BACKEND (where the table goes, besides stdout).
 # Servers come from stack/native/up; the run uses its own queue and PostgreSQL schema.
 set -euo pipefail
 
@@ -15,6 +21,7 @@ build="$(cd "${1:?usage: bench/services/backend.sh <build-dir>}" && pwd)"
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 n="${BENCH_BACKEND_N:-50000}" batches="${BENCH_BACKEND_BATCHES:-1 100}"
 workers="${BENCH_BACKEND_WORKERS:-20}"
+pace_n="${BENCH_BACKEND_PACE_N:-10000}" pace_rate="${BENCH_BACKEND_PACE_RATE:-2000}"
 be_bin="$build/services/backend" bare="$build/bench/services/bare_consumer"
 mqtool="$build/services/tests/mqtool"
 for b in "$be_bin" "$bare" "$mqtool"; do [[ -x $b ]] || { echo "missing $b (build first)"; exit 1; }; done
@@ -76,6 +83,37 @@ for b in $batches; do
 	wait "$be_pid" 2>/dev/null || true
 	be_pid=""
 done
+# latency_of BATCH: a paced run through a backend already consuming; sets LAT to "p50 p90 p99" (ms)
+declare -A latency
+latency_of() {
+	local b="$1" got=0
+	psql "$pg_url" -qAtc "SET client_min_messages = warning; DROP TABLE IF EXISTS $run_id.fruits, $run_id.order_outcomes" >/dev/null
+	"$mqtool" "$AMQP_URL" "$QUEUE" purge >/dev/null
+	"$be_bin" --metrics-port 0 --metrics-addr 127.0.0.1 --generator-ms=off --db-failure-rate=0 \
+		--workers "$workers" --batch "$b" --log-level warn >>"$tmp/backend.log" 2>&1 &
+	be_pid=$!
+	until [[ "$(psql "$pg_url" -qAtc "SELECT to_regclass('$run_id.fruits') IS NOT NULL")" == t ]]; do sleep 0.1; done
+	sleep 1 # the consumers are up
+	"$bare" pace "$AMQP_URL" "$QUEUE" "$pace_n" "$pace_rate" | sed 's/^/    /'
+	until ((got >= pace_n)); do
+		got="$(psql "$pg_url" -qAtc "SELECT count(*) FROM $run_id.fruits")"
+		sleep 0.2
+	done
+	latency[$b]="$(psql "$pg_url" -qAt -F' ' -c "
+		WITH l AS (SELECT (extract(epoch FROM created_at AT TIME ZONE current_setting('TimeZone')) * 1e6
+		                   - split_part(message_id, '-', 2)::bigint) / 1000.0 AS ms
+		           FROM $run_id.fruits WHERE message_id LIKE 'pace-%')
+		SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 2),
+		       round(percentile_cont(0.9) WITHIN GROUP (ORDER BY ms)::numeric, 2),
+		       round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::numeric, 2) FROM l")"
+	echo "    backend --batch $b, $pace_rate msg/s paced: p50/p90/p99 ${latency[$b]// / \/ } ms"
+	kill -TERM "$be_pid"
+	wait "$be_pid" 2>/dev/null || true
+	be_pid=""
+}
+if [[ $pace_rate != 0 ]]; then
+	for b in $batches; do latency_of "$b"; done
+fi
 {
 	echo
 	echo "| consumer | messages/s (queue -> rows) | / bare consumer | / --batch 1 |"
@@ -85,4 +123,13 @@ done
 		awk -v l="backend, $workers workers, --batch $b" -v r="${result[$b]}" -v bare="${result[bare]}" \
 			-v one="${result[1]:-0}" 'BEGIN { printf "| %s | %d | %.2f | %s |\n", l, r, r / bare, (one > 0 ? sprintf("%.1f", r / one) : "") }'
 	done
+	if [[ $pace_rate != 0 ]]; then
+		echo
+		echo "| latency per message, $pace_n orders paced at $pace_rate/s (publish -> insert) | p50 ms | p90 ms | p99 ms |"
+		echo "|---|---:|---:|---:|"
+		for b in $batches; do
+			read -r p50 p90 p99 <<<"${latency[$b]}"
+			printf '| backend, %s workers, --batch %s | %s | %s | %s |\n' "$workers" "$b" "$p50" "$p90" "$p99"
+		done
+	fi
 } | tee "${BENCH_OUT_BACKEND:-/dev/null}"

@@ -4,11 +4,15 @@
  *                                       id, confirms pipelined (1000 in flight)
  *   bare_consumer consume URL QUEUE N   consumes N messages with prefetch 2000 and a multiple ack
  *                                       every 500, doing no work: what the broker alone allows
+ *   bare_consumer pace URL QUEUE N RATE publishes N order messages at RATE a second, evenly
+ *                                       spaced, each message id "pace-<send time, unix µs>-<i>",
+ *                                       so the rows' created_at gives each message's latency
  *
  * Each prints one line: messages, seconds and messages/s. Not a test; bench/services/run.sh
  * runs it next to the backend. */
 #include <amqp.h>
 #include <amqp_tcp_socket.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,34 +79,73 @@ static void await_confirms(amqp_connection_state_t c, long *confirmed, long sent
     }
 }
 
-static int load(amqp_connection_state_t c, const char *queue, long n) {
+static void confirm_select(amqp_connection_state_t c) {
     amqp_confirm_select(c, 1);
     amqp_rpc_reply_t r = amqp_get_rpc_reply(c);
     if (r.reply_type != AMQP_RESPONSE_NORMAL)
         die("confirm.select", r);
-    const char *fruits[] = {"apples", "oranges", "bananas", "grapes", "pears"};
+}
+
+/* Publishes order i (persistent, with message id id). */
+static int publish_order(amqp_connection_state_t c, const char *queue, long i, const char *id) {
+    static const char *const fruits[] = {"apples", "oranges", "bananas", "grapes", "pears"};
+    char body[64];
+    snprintf(body, sizeof body, "{\"fruit\": \"%s\", \"quantity\": %ld}", fruits[i % 5],
+             i % 10 + 1);
+    amqp_basic_properties_t p = {._flags =
+                                     AMQP_BASIC_DELIVERY_MODE_FLAG | AMQP_BASIC_MESSAGE_ID_FLAG,
+                                 .delivery_mode = AMQP_DELIVERY_PERSISTENT,
+                                 .message_id = amqp_cstring_bytes(id)};
+    if (amqp_basic_publish(c, 1, amqp_empty_bytes, amqp_cstring_bytes(queue), 0, 0, &p,
+                           amqp_cstring_bytes(body)) != AMQP_STATUS_OK) {
+        fprintf(stderr, "bare_consumer: publish failed\n");
+        return -1;
+    }
+    return 0;
+}
+
+static int load(amqp_connection_state_t c, const char *queue, long n) {
+    confirm_select(c);
     long confirmed = 0;
     double t0 = now();
     unsigned run = (unsigned)time(NULL) ^ (unsigned)clock();
     for (long i = 0; i < n; i++) {
-        char body[64], id[48];
-        snprintf(body, sizeof body, "{\"fruit\": \"%s\", \"quantity\": %ld}", fruits[i % 5],
-                 i % 10 + 1);
+        char id[48];
         snprintf(id, sizeof id, "bench-%08x-%ld", run, i);
-        amqp_basic_properties_t p = {._flags =
-                                         AMQP_BASIC_DELIVERY_MODE_FLAG | AMQP_BASIC_MESSAGE_ID_FLAG,
-                                     .delivery_mode = AMQP_DELIVERY_PERSISTENT,
-                                     .message_id = amqp_cstring_bytes(id)};
-        if (amqp_basic_publish(c, 1, amqp_empty_bytes, amqp_cstring_bytes(queue), 0, 0, &p,
-                               amqp_cstring_bytes(body)) != AMQP_STATUS_OK) {
-            fprintf(stderr, "bare_consumer: publish failed\n");
+        if (publish_order(c, queue, i, id) != 0)
             return 1;
-        }
         await_confirms(c, &confirmed, i + 1, 1000);
     }
     await_confirms(c, &confirmed, n, 0);
     double s = now() - t0;
     printf("loaded %ld messages in %.2f s = %.0f msg/s\n", n, s, n / s);
+    return 0;
+}
+
+/* n messages at rate a second: message i is due at t0 + i / rate (monotonic clock), and carries
+ * the wall-clock time it was sent. */
+static int pace(amqp_connection_state_t c, const char *queue, long n, double rate) {
+    confirm_select(c);
+    long confirmed = 0;
+    double t0 = now();
+    for (long i = 0; i < n; i++) {
+        double due = t0 + (double)i / rate, wait = due - now();
+        if (wait > 0) {
+            struct timespec ts = {(time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9)};
+            nanosleep(&ts, NULL);
+        }
+        struct timespec wall;
+        clock_gettime(CLOCK_REALTIME, &wall);
+        char id[64];
+        snprintf(id, sizeof id, "pace-%lld-%ld",
+                 (long long)wall.tv_sec * 1000000 + wall.tv_nsec / 1000, i);
+        if (publish_order(c, queue, i, id) != 0)
+            return 1;
+        await_confirms(c, &confirmed, i + 1, 1000);
+    }
+    await_confirms(c, &confirmed, n, 0);
+    double s = now() - t0;
+    printf("paced %ld messages in %.2f s = %.0f msg/s\n", n, s, n / s);
     return 0;
 }
 
@@ -134,13 +177,23 @@ static int consume(amqp_connection_state_t c, const char *queue, long n) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 5 || (strcmp(argv[1], "load") != 0 && strcmp(argv[1], "consume") != 0)) {
-        fprintf(stderr, "usage: bare_consumer load|consume URL QUEUE N\n");
+    bool paced = argc == 6 && strcmp(argv[1], "pace") == 0;
+    if (!paced &&
+        (argc != 5 || (strcmp(argv[1], "load") != 0 && strcmp(argv[1], "consume") != 0))) {
+        fprintf(stderr, "usage: bare_consumer load|consume URL QUEUE N\n"
+                        "       bare_consumer pace URL QUEUE N RATE\n");
         return 2;
     }
     long n = atol(argv[4]);
+    double rate = paced ? atof(argv[5]) : 0;
+    if (n < 1 || (paced && !(rate > 0))) {
+        fprintf(stderr, "bare_consumer: N and RATE must be positive\n");
+        return 2;
+    }
     amqp_connection_state_t c = open_queue(argv[2], argv[3]);
-    int rc = strcmp(argv[1], "load") == 0 ? load(c, argv[3], n) : consume(c, argv[3], n);
+    int rc = paced                          ? pace(c, argv[3], n, rate)
+             : strcmp(argv[1], "load") == 0 ? load(c, argv[3], n)
+                                            : consume(c, argv[3], n);
     amqp_channel_close(c, 1, AMQP_REPLY_SUCCESS);
     amqp_connection_close(c, AMQP_REPLY_SUCCESS);
     amqp_destroy_connection(c);
