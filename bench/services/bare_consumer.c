@@ -104,48 +104,36 @@ static int publish_order(amqp_connection_state_t c, const char *queue, long i, c
     return 0;
 }
 
-static int load(amqp_connection_state_t c, const char *queue, long n) {
+/* Publishes n orders, confirms pipelined (1000 in flight). rate 0: as fast as the broker takes
+ * them, ids "bench-<run>-<i>"; else message i is due at t0 + i / rate (monotonic clock) and its
+ * id carries the wall-clock time it was sent, "pace-<unix µs>-<i>". */
+static int publish_orders(amqp_connection_state_t c, const char *queue, long n, double rate) {
     confirm_select(c);
     long confirmed = 0;
     double t0 = now();
     unsigned run = (unsigned)time(NULL) ^ (unsigned)clock();
     for (long i = 0; i < n; i++) {
-        char id[48];
-        snprintf(id, sizeof id, "bench-%08x-%ld", run, i);
-        if (publish_order(c, queue, i, id) != 0)
-            return 1;
-        await_confirms(c, &confirmed, i + 1, 1000);
-    }
-    await_confirms(c, &confirmed, n, 0);
-    double s = now() - t0;
-    printf("loaded %ld messages in %.2f s = %.0f msg/s\n", n, s, n / s);
-    return 0;
-}
-
-/* n messages at rate a second: message i is due at t0 + i / rate (monotonic clock), and carries
- * the wall-clock time it was sent. */
-static int pace(amqp_connection_state_t c, const char *queue, long n, double rate) {
-    confirm_select(c);
-    long confirmed = 0;
-    double t0 = now();
-    for (long i = 0; i < n; i++) {
-        double due = t0 + (double)i / rate, wait = due - now();
-        if (wait > 0) {
-            struct timespec ts = {(time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9)};
-            nanosleep(&ts, NULL);
-        }
-        struct timespec wall;
-        clock_gettime(CLOCK_REALTIME, &wall);
         char id[64];
-        snprintf(id, sizeof id, "pace-%lld-%ld",
-                 (long long)wall.tv_sec * 1000000 + wall.tv_nsec / 1000, i);
+        if (rate > 0) {
+            double wait = t0 + (double)i / rate - now();
+            if (wait > 0) {
+                struct timespec ts = {(time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9)};
+                nanosleep(&ts, NULL);
+            }
+            struct timespec wall;
+            clock_gettime(CLOCK_REALTIME, &wall);
+            snprintf(id, sizeof id, "pace-%lld-%ld",
+                     (long long)wall.tv_sec * 1000000 + wall.tv_nsec / 1000, i);
+        } else {
+            snprintf(id, sizeof id, "bench-%08x-%ld", run, i);
+        }
         if (publish_order(c, queue, i, id) != 0)
             return 1;
         await_confirms(c, &confirmed, i + 1, 1000);
     }
     await_confirms(c, &confirmed, n, 0);
     double s = now() - t0;
-    printf("paced %ld messages in %.2f s = %.0f msg/s\n", n, s, n / s);
+    printf("%s %ld messages in %.2f s = %.0f msg/s\n", rate > 0 ? "paced" : "loaded", n, s, n / s);
     return 0;
 }
 
@@ -191,9 +179,8 @@ int main(int argc, char **argv) {
         return 2;
     }
     amqp_connection_state_t c = open_queue(argv[2], argv[3]);
-    int rc = paced                          ? pace(c, argv[3], n, rate)
-             : strcmp(argv[1], "load") == 0 ? load(c, argv[3], n)
-                                            : consume(c, argv[3], n);
+    bool publish = paced || strcmp(argv[1], "load") == 0;
+    int rc = publish ? publish_orders(c, argv[3], n, rate) : consume(c, argv[3], n);
     amqp_channel_close(c, 1, AMQP_REPLY_SUCCESS);
     amqp_connection_close(c, AMQP_REPLY_SUCCESS);
     amqp_destroy_connection(c);
